@@ -1,0 +1,193 @@
+// Parameters of every kernel family. A reference kernel and every fast path of
+// the same family take the same parameter struct, so the runtime prepares it once
+// and the tests drive all paths with identical inputs. All tensors are int8
+// unless a field says otherwise; 4-D activations are NHWC. Pointers name memory
+// the caller owns; the kernels never allocate.
+#pragma once
+
+#include <cstdint>
+
+#include "qrt/kernels/requant.h"
+
+namespace qrt::kernels {
+
+inline constexpr int kMaxRank = 6;
+
+enum class WeightType : uint8_t { kInt8, kInt4 };
+
+// Per-output-channel requantization, as stored in the model: channel c uses
+// Dyadic{multiplier[c], shift[c]}.
+struct ChannelRequant {
+  const int32_t* multiplier;
+  const int8_t* shift;
+  Dyadic At(int c) const { return Dyadic{multiplier[c], shift[c]}; }
+};
+
+// The fused activation: outputs are clamped to [lo, hi].
+struct OutputClamp {
+  int32_t lo;
+  int32_t hi;
+};
+
+// Grouped 2-D convolution. Weights are OHWI [out_c, kernel_h, kernel_w, in_c / groups]
+// (int8, or int4 with one packed row per output channel), bias int32 [out_c].
+// Output (n, y, x, c) with g = c / (out_c / groups):
+//   acc = bias[c] + sum over (ky, kx, i) of (in(n, iy, ix, g * in_c/groups + i) - zx) * w[c, ky, kx, i]
+//   with iy = y * stride_h - pad_top + ky * dilation_h (ix likewise); positions outside
+//   the input hold zx, so they add nothing.
+//   out = Requantize(acc, requant[c], zy, clamp)
+struct Conv2DParams {
+  int batch, in_h, in_w, in_c;
+  int out_h, out_w, out_c;
+  int kernel_h, kernel_w;
+  int stride_h, stride_w;
+  int dilation_h, dilation_w;
+  int pad_top, pad_left;
+  int groups;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  WeightType weight_type;
+  ChannelRequant requant;
+  OutputClamp clamp;
+};
+
+// out[r, n] = Requantize(bias[n] + sum_k (in[r, k] - zx) * w[n, k], requant[n], zy, clamp)
+// Weights [out_features, in_features] int8 or int4, bias int32 [out_features].
+struct FullyConnectedParams {
+  int rows;
+  int in_features;
+  int out_features;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  WeightType weight_type;
+  ChannelRequant requant;
+  OutputClamp clamp;
+};
+
+// Numpy-style broadcast of two operands of rank `rank` (shapes padded on the
+// left with 1s to the same rank) to out_shape.
+struct BroadcastShapes {
+  int rank;
+  int32_t a[kMaxRank];
+  int32_t b[kMaxRank];
+  int32_t out[kMaxRank];
+};
+
+// a' = Rescale((a - za) << left_shift, a_requant), b' likewise,
+// out = Requantize(a' + b', out_requant, zy, clamp).
+// The model guarantees a_requant and b_requant are below 1, so a' + b' fits int32.
+struct AddParams {
+  BroadcastShapes shapes;
+  int32_t a_zero_point, b_zero_point, output_zero_point;
+  int32_t left_shift;
+  Dyadic a_requant, b_requant, out_requant;
+  OutputClamp clamp;
+};
+
+// out = Requantize((a - za) * (b - zb), requant, zy, clamp)
+struct MulParams {
+  BroadcastShapes shapes;
+  int32_t a_zero_point, b_zero_point, output_zero_point;
+  Dyadic requant;
+  OutputClamp clamp;
+};
+
+// Max and average pooling over NHWC windows. Window (y, x) covers input rows
+// y * stride_h - pad_top + [0, kernel_h) (columns likewise); positions outside the
+// input are skipped by max pooling and add nothing to an average.
+// Average: acc = sum over valid positions of (in - zx); n = the number of valid
+// positions, or of positions inside the padded input when count_include_pad;
+// out = Requantize(acc, count_requant[n - 1], zy, clamp).
+// Max: out = clamp(max over valid positions of in, lo, hi) (input and output share
+// their quantization); a window with no valid position gives clamp(zx).
+struct Pool2DParams {
+  int batch, in_h, in_w, channels;
+  int out_h, out_w;
+  int kernel_h, kernel_w;
+  int stride_h, stride_w;
+  int pad_top, pad_left, pad_bottom, pad_right;
+  bool count_include_pad;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  ChannelRequant count_requant;  // kernel_h * kernel_w entries; average only
+  OutputClamp clamp;
+};
+
+// Concatenation along one axis of tensors viewed as [outer, axis_size_i, inner]:
+// out = clamp(Rescale(in_i - z_i, requant_i) + zy, -128, 127).
+struct ConcatParams {
+  int num_inputs;
+  int outer;
+  int inner;
+  const int32_t* axis_sizes;       // num_inputs entries
+  const int32_t* zero_points;      // num_inputs entries
+  ChannelRequant requant;          // num_inputs entries
+  int32_t output_zero_point;
+};
+
+// out[i_0, ..., i_{r-1}] = in[j] with j_{perm[d]} = i_d.
+struct TransposeParams {
+  int rank;
+  int32_t in_shape[kMaxRank];
+  int32_t perm[kMaxRank];
+};
+
+// Constant padding: out has in_shape[d] + pads_begin[d] + pads_end[d] along d.
+struct PadParams {
+  int rank;
+  int32_t in_shape[kMaxRank];
+  int32_t pads_begin[kMaxRank];
+  int32_t pads_end[kMaxRank];
+  int8_t value;
+};
+
+enum class CoordinateTransform : uint8_t { kAsymmetric, kHalfPixel, kAlignCorners };
+enum class NearestRounding : uint8_t { kFloor, kCeil, kRoundPreferFloor, kRoundPreferCeil };
+
+// Nearest-neighbour resize of NHWC planes. Each output coordinate maps to a
+// rational source coordinate (computed exactly in integers), rounded by
+// `rounding` and clamped to the input:
+//   asymmetric:    x * in / out
+//   half_pixel:    (x + 1/2) * in / out - 1/2
+//   align_corners: x * (in - 1) / (out - 1), 0 when out == 1
+struct ResizeNearestParams {
+  int batch, in_h, in_w, channels;
+  int out_h, out_w;
+  CoordinateTransform transform;
+  NearestRounding rounding;
+};
+
+// out[i] = table[in[i] + 128]
+struct LookupParams {
+  int64_t count;
+  const int8_t* table;  // 256 entries
+};
+
+// Along the last axis of rows x depth: d = max(row) - x in [0, 255];
+// p = floor((E[d] * 2^30 + sum/2) / sum) with sum = sum over the row of E[d];
+// out = Requantize(p, requant, zy, clamp).
+struct SoftmaxParams {
+  int rows;
+  int depth;
+  const int32_t* exp_table;  // 256 entries in [0, 2^16]
+  Dyadic requant;
+  int32_t output_zero_point;
+  OutputClamp clamp;
+};
+
+// Model boundary: q = clamp(round_half_even(x / scale) + zero_point, -128, 127);
+// NaN maps to zero_point.
+struct QuantizeParams {
+  int64_t count;
+  float scale;
+  int32_t zero_point;
+};
+
+// Model boundary: x = scale * (q - zero_point).
+struct DequantizeParams {
+  int64_t count;
+  float scale;
+  int32_t zero_point;
+};
+
+}  // namespace qrt::kernels

@@ -1,0 +1,45 @@
+// The scalar reference kernels: plain loop nests over the canonical layouts that
+// define the exact result of every operator (docs/quantization.md). Every fast
+// path is tested for bit equality against these, never the reverse.
+#pragma once
+
+#include <cstdint>
+
+#include "qrt/kernels/params.h"
+
+namespace qrt::kernels::ref {
+
+// weights: int8 OHWI, or packed int4 rows (see int4.h) when p.weight_type is kInt4.
+void Conv2D(const Conv2DParams& p, const int8_t* input, const void* weights, const int32_t* bias,
+            int8_t* output);
+
+void FullyConnected(const FullyConnectedParams& p, const int8_t* input, const void* weights,
+                    const int32_t* bias, int8_t* output);
+
+void Add(const AddParams& p, const int8_t* a, const int8_t* b, int8_t* output);
+
+void Mul(const MulParams& p, const int8_t* a, const int8_t* b, int8_t* output);
+
+void MaxPool2D(const Pool2DParams& p, const int8_t* input, int8_t* output);
+
+// Also GlobalAveragePool: kernel = the whole plane, stride 1, no padding.
+void AveragePool2D(const Pool2DParams& p, const int8_t* input, int8_t* output);
+
+// inputs: p.num_inputs pointers.
+void Concat(const ConcatParams& p, const int8_t* const* inputs, int8_t* output);
+
+void Transpose(const TransposeParams& p, const int8_t* input, int8_t* output);
+
+void Pad(const PadParams& p, const int8_t* input, int8_t* output);
+
+void ResizeNearest(const ResizeNearestParams& p, const int8_t* input, int8_t* output);
+
+void Lookup(const LookupParams& p, const int8_t* input, int8_t* output);
+
+void Softmax(const SoftmaxParams& p, const int8_t* input, int8_t* output);
+
+void Quantize(const QuantizeParams& p, const float* input, int8_t* output);
+
+void Dequantize(const DequantizeParams& p, const int8_t* input, float* output);
+
+}  // namespace qrt::kernels::ref
