@@ -30,7 +30,7 @@ constexpr unsigned kLeaf7EbxAvx512F = 1u << 16;
 constexpr unsigned kLeaf7EbxAvx512Bw = 1u << 30;
 constexpr unsigned kLeaf7EbxAvx512Vl = 1u << 31;
 constexpr unsigned kLeaf7EcxAvx512Vnni = 1u << 11;
-constexpr unsigned long long kXcr0SseAvx = 0x6;        // XMM and YMM state
+constexpr unsigned long long kXcr0SseAvx = 0x6;         // XMM and YMM state
 constexpr unsigned long long kXcr0Avx512 = 0x6 | 0xE0;  // plus opmask, ZMM_Hi256, Hi16_ZMM
 
 unsigned long long ReadXcr0() {

@@ -1,0 +1,366 @@
+#include "validate.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <unordered_set>
+
+#include "op_registry.h"
+#include "qrt/kernels/int4.h"
+#include "qrt/kernels/params.h"
+#include "qrt/kernels/requant.h"
+
+namespace qrt::internal {
+namespace {
+
+// Element counts are bounded so that byte sizes and int32 kernel indices stay exact.
+constexpr int64_t kMaxElements = int64_t{1} << 31;
+
+std::string TensorWhere(const schema::Model& model, uint32_t index) {
+  const schema::Tensor* t = model.tensors()->Get(index);
+  return "tensor " + std::to_string(index) + " '" + t->name()->str() + "'";
+}
+
+std::string OpWhere(const schema::Operator& op, uint32_t index) {
+  std::string where = "operator " + std::to_string(index);
+  if (op.name() != nullptr) where += " '" + op.name()->str() + "'";
+  return where + " (" + OperatorTypeName(op.type()) + ")";
+}
+
+bool ToElementType(schema::ElementType in, ElementType* out) {
+  switch (in) {
+    case schema::ElementType::INT8:
+      *out = ElementType::kInt8;
+      return true;
+    case schema::ElementType::UINT8:
+      *out = ElementType::kUInt8;
+      return true;
+    case schema::ElementType::INT32:
+      *out = ElementType::kInt32;
+      return true;
+    case schema::ElementType::INT4:
+      *out = ElementType::kInt4;
+      return true;
+    case schema::ElementType::FLOAT32:
+      *out = ElementType::kFloat32;
+      return true;
+  }
+  return false;
+}
+
+// Bytes that `count` elements of `type` occupy; int4 rows are the first dimension.
+size_t ByteSize(ElementType type, const std::vector<int32_t>& shape, int64_t count) {
+  switch (type) {
+    case ElementType::kInt8:
+    case ElementType::kUInt8:
+      return static_cast<size_t>(count);
+    case ElementType::kInt32:
+    case ElementType::kFloat32:
+      return static_cast<size_t>(count) * 4;
+    case ElementType::kInt4: {
+      const int64_t rows = shape.empty() ? 1 : shape[0];
+      return static_cast<size_t>(rows) * kernels::Int4RowBytes(static_cast<size_t>(count / rows));
+    }
+  }
+  return 0;
+}
+
+Status ValidateBuffers(const schema::Model& model) {
+  const auto& buffers = *model.buffers();
+  if (buffers.size() == 0) {
+    return Status(StatusCode::kBufferSizeMismatch, "model has no buffers (buffer 0 is required)");
+  }
+  for (uint32_t i = 0; i < buffers.size(); ++i) {
+    const schema::Buffer* buffer = buffers.Get(i);
+    const auto* data = buffer->data();
+    if (i == 0 && data != nullptr && data->size() != 0) {
+      return Status(StatusCode::kBufferSizeMismatch,
+                    "buffer 0 must be the empty sentinel but holds " +
+                        std::to_string(data->size()) + " bytes");
+    }
+    if (data != nullptr && data->size() != 0 &&
+        reinterpret_cast<uintptr_t>(data->data()) % kTensorAlignment != 0) {
+      return Status(StatusCode::kMisalignedBuffer,
+                    "buffer " + std::to_string(i) + " is not 64-byte aligned");
+    }
+  }
+  return Status::Ok();
+}
+
+Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* desc) {
+  const schema::Tensor& t = *model.tensors()->Get(index);
+  const std::string where = TensorWhere(model, index);
+  desc->name = t.name()->str();
+  if (!ToElementType(t.type(), &desc->type)) {
+    return Status(StatusCode::kBadType, where + " has unknown element type " +
+                                            std::to_string(static_cast<int>(t.type())));
+  }
+  if (t.shape()->size() > static_cast<uint32_t>(kernels::kMaxRank)) {
+    return Status(StatusCode::kBadShape, where + " has rank " + std::to_string(t.shape()->size()) +
+                                             ", above the maximum of " +
+                                             std::to_string(kernels::kMaxRank));
+  }
+  desc->element_count = 1;
+  for (const int32_t dim : *t.shape()) {
+    if (dim <= 0) {
+      return Status(StatusCode::kBadShape,
+                    where + " has dimension " + std::to_string(dim) + " (must be positive)");
+    }
+    desc->element_count *= dim;
+    if (desc->element_count > kMaxElements) {
+      return Status(StatusCode::kBadShape, where + " has more than 2^31 elements");
+    }
+    desc->shape.push_back(dim);
+  }
+  desc->byte_size = ByteSize(desc->type, desc->shape, desc->element_count);
+
+  if (t.buffer() >= model.buffers()->size()) {
+    return Status(StatusCode::kIndexOutOfRange, where + " refers to buffer " +
+                                                    std::to_string(t.buffer()) + " of " +
+                                                    std::to_string(model.buffers()->size()));
+  }
+  if (t.buffer() != 0) {
+    const auto* data = model.buffers()->Get(t.buffer())->data();
+    const size_t size = data == nullptr ? 0 : data->size();
+    if (size != desc->byte_size) {
+      return Status(StatusCode::kBufferSizeMismatch,
+                    where + " needs " + std::to_string(desc->byte_size) + " bytes of " +
+                        ElementTypeName(desc->type) + " data but buffer " +
+                        std::to_string(t.buffer()) + " holds " + std::to_string(size));
+    }
+    desc->data = data->data();
+  }
+
+  const schema::Quantization* q = t.quantization();
+  if (desc->is_constant()) {
+    if (desc->type == ElementType::kFloat32 || desc->type == ElementType::kUInt8) {
+      return Status(StatusCode::kBadType, where + " is a " + ElementTypeName(desc->type) +
+                                              " constant; constants are int8, int4 or int32");
+    }
+    if (q != nullptr && q->zero_point() != nullptr) {
+      for (const int32_t zp : *q->zero_point()) {
+        if (zp != 0) {
+          return Status(StatusCode::kBadQuantization, where + " is a constant with zero point " +
+                                                          std::to_string(zp) +
+                                                          "; weights are symmetric (zero point 0)");
+        }
+      }
+    }
+    if (q != nullptr) desc->channel_scales = q->scale();
+    if (desc->type == ElementType::kInt8) {
+      for (size_t i = 0; i < desc->byte_size; ++i) {
+        if (static_cast<int8_t>(desc->data[i]) == -128) {
+          return Status(StatusCode::kBadQuantization, where + " holds -128 at element " +
+                                                          std::to_string(i) +
+                                                          "; int8 weights are in [-127, 127]");
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  if (desc->type == ElementType::kInt4 || desc->type == ElementType::kInt32 ||
+      desc->type == ElementType::kUInt8) {
+    return Status(StatusCode::kBadType,
+                  where + " is a " + ElementTypeName(desc->type) +
+                      " activation; activations are int8 (float32 at the graph boundary)");
+  }
+  if (desc->type == ElementType::kInt8) {
+    if (q == nullptr || q->scale() == nullptr || q->scale()->size() != 1) {
+      return Status(StatusCode::kBadQuantization,
+                    where + " is an int8 activation and needs exactly one scale");
+    }
+    desc->scale = q->scale()->Get(0);
+    if (!(desc->scale > 0.0f) || !std::isfinite(desc->scale)) {
+      return Status(
+          StatusCode::kBadQuantization,
+          where + " has scale " + std::to_string(desc->scale) + " (must be positive and finite)");
+    }
+    if (q->zero_point() != nullptr && q->zero_point()->size() > 1) {
+      return Status(StatusCode::kBadQuantization, where + " has " +
+                                                      std::to_string(q->zero_point()->size()) +
+                                                      " zero points; activations have one");
+    }
+    if (q->zero_point() != nullptr && q->zero_point()->size() == 1) {
+      desc->zero_point = q->zero_point()->Get(0);
+    }
+    if (desc->zero_point < -128 || desc->zero_point > 127) {
+      return Status(
+          StatusCode::kBadQuantization,
+          where + " has zero point " + std::to_string(desc->zero_point) + " outside [-128, 127]");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateRequantization(const schema::Operator& op, const std::string& where) {
+  const schema::Requantization* requant = OperatorRequantization(op);
+  if (requant != nullptr) {
+    if (requant->multiplier()->size() != requant->shift()->size()) {
+      return Status(StatusCode::kBadRequantization,
+                    where + " has " + std::to_string(requant->multiplier()->size()) +
+                        " multipliers but " + std::to_string(requant->shift()->size()) + " shifts");
+    }
+    for (uint32_t i = 0; i < requant->multiplier()->size(); ++i) {
+      const kernels::Dyadic d{requant->multiplier()->Get(i), requant->shift()->Get(i)};
+      if (!kernels::IsValidDyadic(d)) {
+        return Status(StatusCode::kBadRequantization,
+                      where + " requantization " + std::to_string(i) + " has multiplier " +
+                          std::to_string(d.multiplier) + " and shift " + std::to_string(d.shift) +
+                          " (multiplier 0 or in [2^30, 2^31), shift in [1, 62])");
+      }
+    }
+  }
+  const schema::Clamp* clamp = OperatorClamp(op);
+  if (clamp != nullptr && clamp->lo() > clamp->hi()) {
+    return Status(StatusCode::kBadClamp, where + " clamps to [" + std::to_string(clamp->lo()) +
+                                             ", " + std::to_string(clamp->hi()) + "]");
+  }
+  return Status::Ok();
+}
+
+Status ValidateOperator(const schema::Model& model, uint32_t index) {
+  const schema::Operator& op = *model.operators()->Get(index);
+  const std::string where = OpWhere(op, index);
+  const OpSpec* spec = FindOpSpec(op.type());
+  if (spec == nullptr) {
+    return Status(StatusCode::kUnsupportedVersion,
+                  where + ": operator type unknown to this runtime");
+  }
+  if (op.version() < spec->min_version || op.version() > spec->max_version) {
+    return Status(StatusCode::kUnsupportedVersion,
+                  where + " has version " + std::to_string(op.version()) +
+                      "; this runtime reads versions " + std::to_string(spec->min_version) +
+                      " to " + std::to_string(spec->max_version));
+  }
+  if (op.options_type() != spec->options_type || op.options() == nullptr) {
+    return Status(
+        StatusCode::kBadOptions,
+        where + " needs " + schema::EnumNameOperatorOptions(spec->options_type) + " but has " +
+            (op.options() == nullptr ? std::string("none")
+                                     : schema::EnumNameOperatorOptions(op.options_type())));
+  }
+  const int num_inputs = static_cast<int>(op.inputs()->size());
+  if (num_inputs < spec->min_inputs ||
+      (spec->max_inputs != kVariadic && num_inputs > spec->max_inputs) ||
+      static_cast<int>(op.outputs()->size()) != spec->num_outputs) {
+    return Status(StatusCode::kBadGraph, where + " has " + std::to_string(num_inputs) +
+                                             " inputs and " + std::to_string(op.outputs()->size()) +
+                                             " outputs");
+  }
+  for (const auto* list : {op.inputs(), op.outputs()}) {
+    for (const int32_t t : *list) {
+      if (t < 0 || static_cast<uint32_t>(t) >= model.tensors()->size()) {
+        return Status(StatusCode::kIndexOutOfRange, where + " refers to tensor " +
+                                                        std::to_string(t) + " of " +
+                                                        std::to_string(model.tensors()->size()));
+      }
+    }
+  }
+  return ValidateRequantization(op, where);
+}
+
+Status ValidateGraphIo(const schema::Model& model, const flatbuffers::Vector<int32_t>& list,
+                       const char* what) {
+  std::unordered_set<int32_t> seen;
+  for (const int32_t t : list) {
+    if (t < 0 || static_cast<uint32_t>(t) >= model.tensors()->size()) {
+      return Status(StatusCode::kIndexOutOfRange,
+                    std::string("graph ") + what + " refers to tensor " + std::to_string(t) +
+                        " of " + std::to_string(model.tensors()->size()));
+    }
+    if (!seen.insert(t).second) {
+      return Status(StatusCode::kBadGraph, std::string("graph ") + what + " lists " +
+                                               TensorWhere(model, static_cast<uint32_t>(t)) +
+                                               " twice");
+    }
+  }
+  return Status::Ok();
+}
+
+// Operators must be in topological order: each reads only graph inputs,
+// constants and tensors produced by earlier operators, and each tensor has at
+// most one producer. In that order no cycle can exist.
+Status ValidateGraph(const schema::Model& model, const std::vector<TensorDesc>& tensors) {
+  QRT_RETURN_IF_ERROR(ValidateGraphIo(model, *model.inputs(), "input"));
+  QRT_RETURN_IF_ERROR(ValidateGraphIo(model, *model.outputs(), "output"));
+  std::vector<char> defined(tensors.size(), 0);
+  std::vector<char> is_graph_input(tensors.size(), 0);
+  std::vector<char> is_graph_output(tensors.size(), 0);
+  for (size_t i = 0; i < tensors.size(); ++i) defined[i] = tensors[i].is_constant() ? 1 : 0;
+  for (const int32_t t : *model.inputs()) {
+    const auto i = static_cast<size_t>(t);
+    if (tensors[i].is_constant()) {
+      return Status(
+          StatusCode::kBadGraph,
+          "graph input " + TensorWhere(model, static_cast<uint32_t>(t)) + " is a constant");
+    }
+    defined[i] = 1;
+    is_graph_input[i] = 1;
+  }
+  for (const int32_t t : *model.outputs()) is_graph_output[static_cast<size_t>(t)] = 1;
+
+  for (uint32_t o = 0; o < model.operators()->size(); ++o) {
+    const schema::Operator& op = *model.operators()->Get(o);
+    for (const int32_t t : *op.inputs()) {
+      if (!defined[static_cast<size_t>(t)]) {
+        return Status(StatusCode::kBadGraph,
+                      OpWhere(op, o) + " reads " + TensorWhere(model, static_cast<uint32_t>(t)) +
+                          " before any operator produces it (cycle or wrong order)");
+      }
+    }
+    for (const int32_t t : *op.outputs()) {
+      const auto i = static_cast<size_t>(t);
+      if (defined[i]) {
+        const char* why = tensors[i].is_constant() ? "a constant"
+                          : is_graph_input[i]      ? "a graph input"
+                                                   : "already produced";
+        return Status(StatusCode::kBadGraph, OpWhere(op, o) + " writes " +
+                                                 TensorWhere(model, static_cast<uint32_t>(t)) +
+                                                 ", which is " + why);
+      }
+      defined[i] = 1;
+    }
+  }
+  for (const int32_t t : *model.outputs()) {
+    const auto i = static_cast<size_t>(t);
+    if (!defined[i] || is_graph_input[i] || tensors[i].is_constant()) {
+      return Status(StatusCode::kBadGraph, "graph output " +
+                                               TensorWhere(model, static_cast<uint32_t>(t)) +
+                                               " is not produced by any operator");
+    }
+  }
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (tensors[i].type == ElementType::kFloat32 && !is_graph_input[i] && !is_graph_output[i]) {
+      return Status(StatusCode::kBadType,
+                    TensorWhere(model, static_cast<uint32_t>(i)) +
+                        " is float32 but neither a graph input nor a graph output");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateModel(const schema::Model& model, std::vector<TensorDesc>* tensors) {
+  QRT_RETURN_IF_ERROR(ValidateBuffers(model));
+  const uint32_t num_tensors = model.tensors()->size();
+  if (num_tensors > static_cast<uint32_t>(std::numeric_limits<int32_t>::max())) {
+    return Status(StatusCode::kIndexOutOfRange, "too many tensors");
+  }
+  tensors->assign(num_tensors, TensorDesc{});
+  std::unordered_set<std::string_view> names;
+  for (uint32_t i = 0; i < num_tensors; ++i) {
+    QRT_RETURN_IF_ERROR(DescribeTensor(model, i, &(*tensors)[i]));
+    if (!names.insert(model.tensors()->Get(i)->name()->string_view()).second) {
+      return Status(StatusCode::kDuplicateName,
+                    TensorWhere(model, i) + " has the same name as an earlier tensor");
+    }
+  }
+  for (uint32_t o = 0; o < model.operators()->size(); ++o) {
+    QRT_RETURN_IF_ERROR(ValidateOperator(model, o));
+  }
+  return ValidateGraph(model, *tensors);
+}
+
+}  // namespace qrt::internal

@@ -73,7 +73,8 @@ class Model {
   const std::vector<TensorInfo>& outputs() const;
   const ModelMetadata& metadata() const;
 
-  // The instruction set the kernels were chosen for ("reference", "avx512vnni", ...).
+  // The most capable instruction set among the kernels chosen for this model's
+  // operators ("reference", "avx512vnni", ...); at most LoadOptions::max_isa.
   const char* isa() const;
   // Bytes of constant data (weights, biases) and of one session's activation arena.
   size_t weight_bytes() const;
@@ -85,6 +86,9 @@ class Model {
 
  private:
   explicit Model(std::unique_ptr<Impl> impl);
+  // The bytes stay valid while `storage` (possibly empty) is alive.
+  static Status LoadBytes(const void* data, size_t size, std::shared_ptr<const void> storage,
+                          std::shared_ptr<const Model>* model, const LoadOptions& options);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -32,10 +32,9 @@ struct OutputClamp {
 // Grouped 2-D convolution. Weights are OHWI [out_c, kernel_h, kernel_w, in_c / groups]
 // (int8, or int4 with one packed row per output channel), bias int32 [out_c].
 // Output (n, y, x, c) with g = c / (out_c / groups):
-//   acc = bias[c] + sum over (ky, kx, i) of (in(n, iy, ix, g * in_c/groups + i) - zx) * w[c, ky, kx, i]
-//   with iy = y * stride_h - pad_top + ky * dilation_h (ix likewise); positions outside
-//   the input hold zx, so they add nothing.
-//   out = Requantize(acc, requant[c], zy, clamp)
+//   acc = bias[c] + sum over (ky, kx, i) of (in(n, iy, ix, g * in_c/groups + i) - zx) * w[c, ky,
+//   kx, i] with iy = y * stride_h - pad_top + ky * dilation_h (ix likewise); positions outside the
+//   input hold zx, so they add nothing. out = Requantize(acc, requant[c], zy, clamp)
 struct Conv2DParams {
   int batch, in_h, in_w, in_c;
   int out_h, out_w, out_c;
@@ -119,9 +118,9 @@ struct ConcatParams {
   int num_inputs;
   int outer;
   int inner;
-  const int32_t* axis_sizes;       // num_inputs entries
-  const int32_t* zero_points;      // num_inputs entries
-  ChannelRequant requant;          // num_inputs entries
+  const int32_t* axis_sizes;   // num_inputs entries
+  const int32_t* zero_points;  // num_inputs entries
+  ChannelRequant requant;      // num_inputs entries
   int32_t output_zero_point;
 };
 
