@@ -1,0 +1,77 @@
+// Nearest-neighbour resize of NHWC planes, the formula of ResizeNearestParams
+// (params.h). Along each axis the output coordinate x maps to the exact rational
+// source coordinate num / den (den > 0):
+//   asymmetric:    x * in / out
+//   half_pixel:    ((2x + 1) * in - out) / (2 * out)
+//   align_corners: x * (in - 1) / (out - 1), 0 when out == 1
+// which is rounded to an integer (floor, ceil, or to nearest with ties to the floor
+// or ceiling) and clamped to [0, in - 1]. Integer arithmetic keeps ties exact where
+// a float coordinate would round them either way.
+#include <algorithm>
+#include <cstdint>
+
+#include "qrt/kernels/reference.h"
+
+namespace qrt::kernels::ref {
+namespace {
+
+int64_t FloorDiv(int64_t num, int64_t den) {
+  const int64_t q = num / den;
+  return (num % den != 0 && num < 0) ? q - 1 : q;
+}
+
+// Source index along one axis; den > 0 in every case.
+int SourceIndex(int x, int in, int out, CoordinateTransform transform, NearestRounding rounding) {
+  int64_t num = 0;
+  int64_t den = 1;
+  switch (transform) {
+    case CoordinateTransform::kAsymmetric:
+      num = int64_t{x} * in;
+      den = out;
+      break;
+    case CoordinateTransform::kHalfPixel:
+      num = (2 * int64_t{x} + 1) * in - out;
+      den = 2 * int64_t{out};
+      break;
+    case CoordinateTransform::kAlignCorners:
+      if (out > 1) {
+        num = int64_t{x} * (in - 1);
+        den = out - 1;
+      }
+      break;
+  }
+  int64_t i = 0;
+  switch (rounding) {
+    case NearestRounding::kFloor:
+      i = FloorDiv(num, den);
+      break;
+    case NearestRounding::kCeil:
+      i = -FloorDiv(-num, den);
+      break;
+    case NearestRounding::kRoundPreferFloor:  // ceil(num / den - 1/2)
+      i = -FloorDiv(den - 2 * num, 2 * den);
+      break;
+    case NearestRounding::kRoundPreferCeil:  // floor(num / den + 1/2)
+      i = FloorDiv(2 * num + den, 2 * den);
+      break;
+  }
+  return static_cast<int>(std::clamp<int64_t>(i, 0, in - 1));
+}
+
+}  // namespace
+
+void ResizeNearest(const ResizeNearestParams& p, const int8_t* input, int8_t* output) {
+  for (int n = 0; n < p.batch; ++n) {
+    for (int y = 0; y < p.out_h; ++y) {
+      const int iy = SourceIndex(y, p.in_h, p.out_h, p.transform, p.rounding);
+      for (int x = 0; x < p.out_w; ++x) {
+        const int ix = SourceIndex(x, p.in_w, p.out_w, p.transform, p.rounding);
+        const int8_t* in = input + ((int64_t{n} * p.in_h + iy) * p.in_w + ix) * p.channels;
+        int8_t* out = output + ((int64_t{n} * p.out_h + y) * p.out_w + x) * p.channels;
+        for (int c = 0; c < p.channels; ++c) out[c] = in[c];
+      }
+    }
+  }
+}
+
+}  // namespace qrt::kernels::ref

@@ -59,16 +59,16 @@ const char* qrt_last_error(void) { return last_error.c_str(); }
 qrt_status qrt_model_load_file(const char* path, const char* max_isa, qrt_model** model) {
   if (path == nullptr || model == nullptr) return NullArgument("path or model");
   std::shared_ptr<const qrt::Model> loaded;
-  return ReportModel(qrt::Model::LoadFile(path, &loaded, Options(max_isa)), std::move(loaded),
-                     model);
+  const qrt::Status status = qrt::Model::LoadFile(path, &loaded, Options(max_isa));
+  return ReportModel(status, std::move(loaded), model);
 }
 
 qrt_status qrt_model_load_buffer(const void* data, size_t size, const char* max_isa,
                                  qrt_model** model) {
   if (model == nullptr) return NullArgument("model");
   std::shared_ptr<const qrt::Model> loaded;
-  return ReportModel(qrt::Model::LoadBuffer(data, size, &loaded, Options(max_isa)),
-                     std::move(loaded), model);
+  const qrt::Status status = qrt::Model::LoadBuffer(data, size, &loaded, Options(max_isa));
+  return ReportModel(status, std::move(loaded), model);
 }
 
 void qrt_model_free(qrt_model* model) { delete model; }

@@ -52,8 +52,10 @@ Status PrepareConv2D(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
   const int64_t span_w = int64_t{p.dilation_w} * (p.kernel_w - 1) + 1;
   const int64_t padded_h = int64_t{p.in_h} + o.pad_top() + o.pad_bottom();
   const int64_t padded_w = int64_t{p.in_w} + o.pad_left() + o.pad_right();
-  if (span_h > padded_h || span_w > padded_w) {
-    return ctx.Error(StatusCode::kBadShape, "the dilated kernel is larger than the padded input");
+  if (span_h > padded_h || span_w > padded_w || padded_h > INT32_MAX || padded_w > INT32_MAX) {
+    return ctx.Error(StatusCode::kBadShape,
+                     "the dilated kernel is larger than the padded input, "
+                     "or the padded input exceeds 2^31 - 1");
   }
   p.out_h = static_cast<int>((padded_h - span_h) / p.stride_h + 1);
   p.out_w = static_cast<int>((padded_w - span_w) / p.stride_w + 1);

@@ -78,8 +78,17 @@ Status PreparePoolGeometry(const PrepareContext& ctx, const schema::Pool2DOption
   }
   const int64_t padded_h = int64_t{p->in_h} + p->pad_top + p->pad_bottom;
   const int64_t padded_w = int64_t{p->in_w} + p->pad_left + p->pad_right;
-  if (p->kernel_h > padded_h || p->kernel_w > padded_w) {
-    return ctx.Error(StatusCode::kBadShape, "the pooling window is larger than the padded input");
+  if (p->kernel_h > padded_h || p->kernel_w > padded_w || padded_h > INT32_MAX ||
+      padded_w > INT32_MAX) {
+    return ctx.Error(StatusCode::kBadShape,
+                     "the pooling window is larger than the padded input, "
+                     "or the padded input exceeds 2^31 - 1");
+  }
+  // Average pooling sums a window in int32: |sum| <= 255 * window positions.
+  if (int64_t{p->kernel_h} * p->kernel_w * 255 > INT32_MAX) {
+    return ctx.Error(StatusCode::kBadShape, "a window of " +
+                                                std::to_string(int64_t{p->kernel_h} * p->kernel_w) +
+                                                " positions can overflow the int32 sum");
   }
   p->out_h = static_cast<int>((padded_h - p->kernel_h) / p->stride_h + 1);
   p->out_w = static_cast<int>((padded_w - p->kernel_w) / p->stride_w + 1);
