@@ -122,7 +122,7 @@ Status ImportModel(const onnx::ModelProto& model, const ImportOptions& options, 
     std::string message = std::to_string(unsupported.size()) + " unsupported operator" +
                           (unsupported.size() > 1 ? "s" : "") + ":";
     for (const std::string& u : unsupported) message += " " + u;
-    return Status(StatusCode::kUnsupportedVersion, message);
+    return Status(StatusCode::kUnsupportedOperator, message);
   }
 
   std::set<std::string> initializers;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "converter/ir/fused_clamp.h"
 #include "converter/reference/op_registry.h"
 
 namespace qrt::converter {
@@ -41,7 +42,7 @@ Status ReferenceExecutor::Run(const std::map<std::string, TensorData>& inputs,
     const Node& node = graph_.nodes[n];
     const OpKernel* kernel = FindOpKernel(node.op_type);
     if (kernel == nullptr || !node.domain.empty()) {
-      return Status(StatusCode::kUnsupportedVersion,
+      return Status(StatusCode::kUnsupportedOperator,
                     node.Describe() + ": operator is not supported");
     }
     std::vector<ValueInfo> infos(node.inputs.size());
@@ -72,6 +73,17 @@ Status ReferenceExecutor::Run(const std::map<std::string, TensorData>& inputs,
       out_values.emplace_back(o.dtype, o.shape);
     }
     QRT_RETURN_IF_ERROR(kernel->run(node, graph_.opset_version, in_values, out_values));
+    // A fused activation (converter/ir/fused_clamp.h) belongs to the node's output, so
+    // every reader and the observer see the clamped value.
+    if (const std::optional<FusedClamp> clamp = GetFusedClamp(node)) {
+      if (out_values.empty() || out_values[0].dtype() != DType::kFloat32) {
+        return Status(StatusCode::kBadGraph,
+                      node.Describe() + ": fused clamp on a non-float output");
+      }
+      for (float& v : out_values[0].values<float>()) {
+        v = std::min(std::max(v, clamp->min), clamp->max);
+      }
+    }
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       if (node.outputs[i].empty()) continue;
       if (observer) observer(node.outputs[i], out_values[i]);

@@ -44,7 +44,7 @@ Status InferShapes(Graph* graph, const InputShapes& input_shapes) {
   for (const Node& node : graph->nodes) {
     const OpKernel* kernel = FindOpKernel(node.op_type);
     if (kernel == nullptr || !node.domain.empty()) {
-      return Status(StatusCode::kUnsupportedVersion,
+      return Status(StatusCode::kUnsupportedOperator,
                     node.Describe() + ": operator is not supported");
     }
     std::vector<ValueInfo> inputs(node.inputs.size());

@@ -18,8 +18,8 @@ namespace {
 
 thread_local std::string last_error;
 
-static_assert(static_cast<int>(qrt::StatusCode::kFailedPrecondition) ==
-                  static_cast<int>(QRT_FAILED_PRECONDITION),
+static_assert(static_cast<int>(qrt::StatusCode::kUnsupportedOperator) ==
+                  static_cast<int>(QRT_UNSUPPORTED_OPERATOR),
               "qrt_status must mirror qrt::StatusCode");
 
 qrt_status Report(const qrt::Status& status) {

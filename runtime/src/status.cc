@@ -44,6 +44,8 @@ const char* StatusCodeName(StatusCode code) {
       return "UnsupportedIsa";
     case StatusCode::kFailedPrecondition:
       return "FailedPrecondition";
+    case StatusCode::kUnsupportedOperator:
+      return "UnsupportedOperator";
   }
   return "Unknown";
 }

@@ -146,6 +146,12 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
         }
       }
     }
+    if (q != nullptr && q->quantized_dimension() != 0) {
+      return Status(StatusCode::kBadQuantization,
+                    where + " is quantized along dimension " +
+                        std::to_string(q->quantized_dimension()) +
+                        "; weights are quantized along dimension 0 (output channels)");
+    }
     if (q != nullptr) desc->channel_scales = q->scale();
     if (desc->type == ElementType::kInt8) {
       for (size_t i = 0; i < desc->byte_size; ++i) {

@@ -148,7 +148,7 @@ TEST_CASE("every unsupported operator is listed in one error") {
   AddNode(g, "custom", "MyOp", {"y"}, {"z3"})->set_domain("com.example");
   Graph graph;
   Status s = ImportOnnxBytes(m.SerializeAsString(), {}, &graph);
-  CHECK(s.code() == StatusCode::kUnsupportedVersion);
+  CHECK(s.code() == StatusCode::kUnsupportedOperator);
   CHECK(s.message().find("3 unsupported operators") != std::string::npos);
   CHECK(s.message().find("'loop1' (Loop)") != std::string::npos);
   CHECK(s.message().find("'nms' (NonMaxSuppression)") != std::string::npos);

@@ -472,6 +472,12 @@ TEST_CASE("a weight zero point other than 0 is rejected") {
   ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1.w"), "zero point 1"});
 }
 
+TEST_CASE("weights quantized along a dimension other than 0 are rejected") {
+  ModelBuilder b = EveryOperatorModel();
+  TensorOf(b, "conv1.w").quantization->quantized_dimension = 3;
+  ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1.w"), "dimension 3"});
+}
+
 TEST_CASE("an int8 weight of -128 is rejected") {
   ModelBuilder b = EveryOperatorModel();
   BufferOf(b, "conv1.w")[5] = 0x80;

@@ -45,7 +45,8 @@ typedef enum qrt_status {
   QRT_BAD_GRAPH,
   QRT_DUPLICATE_NAME,
   QRT_UNSUPPORTED_ISA,
-  QRT_FAILED_PRECONDITION
+  QRT_FAILED_PRECONDITION,
+  QRT_UNSUPPORTED_OPERATOR
 } qrt_status;
 
 typedef struct qrt_model qrt_model;

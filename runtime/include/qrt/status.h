@@ -28,6 +28,7 @@ enum class StatusCode {
   kDuplicateName,         // two tensors with one name
   kUnsupportedIsa,        // a forced instruction set the CPU does not have
   kFailedPrecondition,    // a call out of order, e.g. reading an output before Run
+  kUnsupportedOperator,   // an operator (type or attributes) a tool cannot convert
 };
 
 // The enumerator's name without the k, e.g. "BadShape".
