@@ -13,14 +13,14 @@ cmake --build build/release -j "$(nproc)" --target qrt-run qrt-bench qrt_write_t
 out=build/main-job
 mkdir -p "$out"
 build/release/tests/runtime/qrt_write_test_model "$out/every_operator.qrt"
-python3 - "$out/image.npy" <<'PY'
+/usr/bin/python3 - "$out/image.npy" <<'PY'
 import sys
 import numpy as np
 np.save(sys.argv[1], np.sin(np.arange(8 * 8 * 3, dtype=np.float32) * 0.37).reshape(1, 8, 8, 3))
 PY
 build/release/runtime/tools/qrt-run "$out/every_operator.qrt" --input "image=$out/image.npy" \
   --output-dir "$out/outputs"
-python3 - "$out/outputs" <<'PY'
+/usr/bin/python3 - "$out/outputs" <<'PY'
 import sys, pathlib
 import numpy as np
 for f in sorted(pathlib.Path(sys.argv[1]).glob("*.npy")):
