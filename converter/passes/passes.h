@@ -1,0 +1,59 @@
+// Graph clean-up and fusion passes over the converter's float IR. They run after
+// ONNX import (on a topologically sorted graph with inferred shapes) and before
+// calibration, and never change what the graph computes: the float reference
+// executor gives the same outputs before and after, up to float rounding.
+//
+// Each pass sets *changed to whether it modified the graph and leaves the graph
+// sorted. A pass that finds nothing it can rewrite leaves the graph untouched.
+#pragma once
+
+#include "converter/ir/graph.h"
+#include "qrt/status.h"
+
+namespace qrt::converter {
+
+// Replaces every node whose inputs are all constants by constants holding its
+// outputs, computed by the float reference executor, and every node whose outputs
+// follow from shapes alone (Shape of a fully known shape) by those values. Works in
+// node order, so whole Shape -> Gather -> Unsqueeze -> Concat -> Reshape-target chains
+// fold in one call.
+Status FoldConstants(Graph* graph, bool* changed);
+
+// Removes Identity nodes and inference-mode Dropout nodes (whose mask output nobody
+// reads): consumers read the input instead. Where the removed node's output is a
+// graph output, the input's producer is renamed to produce it; a pass-through of a
+// graph input, a constant or another graph output stays.
+Status RemoveIdentities(Graph* graph, bool* changed);
+
+// Folds a BatchNormalization into the Conv, Gemm, or MatMul (2-D, constant weights)
+// that produces its input, when that output has no other reader: the weights scale
+// by gamma / sqrt(var + eps) per output channel and the bias becomes
+// (bias - mean) * gamma / sqrt(var + eps) + beta. A folded MatMul becomes a Gemm to
+// carry the bias. Folded tensors are new constants, so weights shared with other
+// nodes stay intact. A BatchNormalization that cannot be folded stays.
+Status FoldBatchNorms(Graph* graph, bool* changed);
+
+// Replaces the decompositions of HardSwish by one HardSwish node:
+//   x * Clip(x + 3, 0, 6) / 6, with Div by 6 or Mul by 1/6, either association and
+//   either operand order;
+//   x * HardSigmoid(x, alpha = 1/6, beta = 0.5).
+// Must run before FuseActivations, which would otherwise fuse the Clip into the Add.
+Status FuseHardSwish(Graph* graph, bool* changed);
+
+// Fuses Relu and Clip (attribute form before opset 11, constant min/max inputs from
+// opset 11) into the Conv, Gemm, MatMul, Add, Mul, AveragePool or GlobalAveragePool
+// producing their input, as a fused clamp (converter/ir/fused_clamp.h): the producer
+// takes over the activation's output and the activation node goes. Only where the
+// producer's output has no other reader and is not a graph output; clamps on a
+// producer that already has one combine when their ranges overlap.
+Status FuseActivations(Graph* graph, bool* changed);
+
+// Removes nodes none of whose outputs reaches a graph output, then tensors that no
+// node, graph input or graph output refers to (unused initializers included).
+Status RemoveDeadCode(Graph* graph, bool* changed);
+
+// Runs all of the above, in an order where each pass exposes work for the next,
+// until none changes the graph any more.
+Status RunCleanupPasses(Graph* graph);
+
+}  // namespace qrt::converter

@@ -1,0 +1,23 @@
+// Offline arithmetic of requantization: real multipliers to dyadic numbers and float
+// biases to the accumulator's int32 scale (docs/quantization.md sections 1-2).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "converter/ir/graph.h"
+#include "qrt/kernels/requant.h"
+#include "qrt/status.h"
+
+namespace qrt::converter {
+
+// kernels::QuantizeMultiplier of `real`, or kBadRequantization naming the node and
+// `what` (e.g. "output multiplier of channel 3") when it is not positive and finite
+// or reaches 2^30.
+Status ToDyadic(double real, const Node& node, std::string_view what, kernels::Dyadic* out);
+
+// round(bias / scale), saturated to the int32 range; *saturated tells whether it
+// had to be (reported to the user: the channel's output is then wrong).
+int32_t QuantizeBias(double bias, double scale, bool* saturated);
+
+}  // namespace qrt::converter

@@ -1,0 +1,472 @@
+// Quantized emission end to end: small float graphs are calibrated with min/max
+// ranges on random inputs, emitted, loaded by the runtime and run on held-out
+// inputs; every output must stay close to the float reference (SQNR).
+//
+// Bounds: int8 activations and weights give each layer about 40 dB of SQNR on
+// these well-conditioned graphs, and a few layers in a row lose a few dB each, so
+// 25 dB is a bound any correct emission clears while a wrong scale, layout or
+// multiplier (which gives about 0 dB) fails it. int4 weights have 16x coarser steps
+// (7 levels per side instead of 127: -25 dB of weight noise), so one int4 layer lands
+// around 15-20 dB; the int4 bound is 10 dB.
+#include "quantize.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "converter/ir/fused_clamp.h"
+#include "converter/reference/executor.h"
+#include "converter/reference/shape_inference.h"
+#include "qrt/qrt.h"
+
+namespace qrt::converter {
+namespace {
+
+constexpr double kInt8Bound = 25.0;
+constexpr double kInt4Bound = 10.0;
+
+class TestGraph {
+ public:
+  explicit TestGraph(int64_t opset = 13) { graph.opset_version = opset; }
+
+  void Input(const std::string& name, Shape shape) {
+    graph.inputs.push_back(name);
+    graph.GetOrAddTensor(name).shape = std::move(shape);
+  }
+  void Output(const std::string& name) { graph.outputs.push_back(name); }
+
+  const std::string& Constant(const std::string& name, TensorData value) {
+    Tensor& t = graph.GetOrAddTensor(name);
+    t.dtype = value.dtype();
+    t.shape = value.shape();
+    t.constant = std::move(value);
+    return t.name;
+  }
+  // Gaussian weights with standard deviation `stddev`.
+  const std::string& Weights(const std::string& name, Shape shape, double stddev) {
+    std::vector<float> values(static_cast<size_t>(NumElements(shape)));
+    std::normal_distribution<float> normal(0.0f, static_cast<float>(stddev));
+    for (float& v : values) v = normal(rng_);
+    return Constant(name, TensorData::FromVector<float>(std::move(shape), values));
+  }
+
+  Node& Op(const std::string& name, const std::string& op, std::vector<std::string> inputs,
+           const std::string& output) {
+    Node n;
+    n.name = name;
+    n.op_type = op;
+    n.inputs = std::move(inputs);
+    n.outputs = {output};
+    graph.nodes.push_back(std::move(n));
+    return graph.nodes.back();
+  }
+
+  // Conv with He-initialised weights and a small bias.
+  Node& Conv(const std::string& name, const std::string& x, const std::string& y, int64_t in_c,
+             int64_t out_c, int64_t k, int64_t group = 1) {
+    const int64_t fan_in = in_c / group * k * k;
+    Weights(name + ".w", {out_c, in_c / group, k, k}, std::sqrt(2.0 / static_cast<double>(fan_in)));
+    Weights(name + ".b", {out_c}, 0.1);
+    Node& n = Op(name, "Conv", {x, name + ".w", name + ".b"}, y);
+    n.attributes["group"] = group;
+    n.attributes["pads"] = std::vector<int64_t>(4, k / 2);
+    return n;
+  }
+
+  Graph graph;
+
+ private:
+  std::mt19937 rng_{7};
+};
+
+std::map<std::string, TensorData> RandomInputs(const Graph& g, std::mt19937& rng) {
+  std::map<std::string, TensorData> inputs;
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (const std::string& name : g.inputs) {
+    TensorData t(DType::kFloat32, g.FindTensor(name)->shape);
+    for (float& v : t.values<float>()) v = normal(rng);
+    inputs.emplace(name, std::move(t));
+  }
+  return inputs;
+}
+
+// Min/max ranges of every float tensor over `samples` random inputs.
+ActivationQuantMap Calibrate(const Graph& g, int samples) {
+  std::mt19937 rng(1);
+  std::map<std::string, calib::ClipRange> ranges;
+  for (int i = 0; i < samples; ++i) {
+    std::map<std::string, TensorData> outputs;
+    const Status s = ReferenceExecutor(g).Run(
+        RandomInputs(g, rng), &outputs, [&](const std::string& name, const TensorData& value) {
+          if (value.dtype() != DType::kFloat32) return;
+          auto [it, fresh] = ranges.try_emplace(name, calib::ClipRange{1e30, -1e30});
+          for (float v : value.values<float>()) {
+            it->second.alpha = std::min<double>(it->second.alpha, v);
+            it->second.beta = std::max<double>(it->second.beta, v);
+          }
+        });
+    REQUIRE_MESSAGE(s.ok(), s.ToString());
+  }
+  ActivationQuantMap quant;
+  for (const auto& [name, range] : ranges) {
+    quant[name] = calib::ChooseActivationQuant(range, calib::FusedActivation::kNone);
+  }
+  return quant;
+}
+
+struct Outcome {
+  Status status;
+  std::map<std::string, double> sqnr_db;  // per graph output
+  size_t file_bytes = 0;
+  EmitReport report;
+};
+
+Outcome Emit(const Graph& g, const ActivationQuantMap& quant, const QuantizeOptions& options,
+             ModelBuilder* builder) {
+  Outcome outcome;
+  outcome.status = EmitQuantizedModel(g, quant, options, builder, &outcome.report);
+  return outcome;
+}
+
+// Calibrates, emits, runs the runtime on held-out inputs and measures each output's
+// SQNR against the float reference.
+Outcome Evaluate(TestGraph& t, const QuantizeOptions& options = {}) {
+  REQUIRE(InferShapes(&t.graph).ok());
+  const Graph& g = t.graph;
+  ModelBuilder builder;
+  Outcome outcome = Emit(g, Calibrate(g, 16), options, &builder);
+  if (!outcome.status.ok()) return outcome;
+
+  const std::vector<uint8_t> bytes = builder.Finish();
+  outcome.file_bytes = bytes.size();
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  std::vector<Line> storage((bytes.size() + 63) / 64);
+  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  std::shared_ptr<const Model> model;
+  Status s = Model::LoadBuffer(storage.data(), bytes.size(), &model);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  std::unique_ptr<Session> session;
+  REQUIRE(Session::Create(model, &session).ok());
+
+  std::map<std::string, double> signal, noise;
+  std::mt19937 rng(2);
+  for (int sample = 0; sample < 8; ++sample) {
+    const std::map<std::string, TensorData> inputs = RandomInputs(g, rng);
+    std::map<std::string, TensorData> expected;
+    REQUIRE(ReferenceExecutor(g).Run(inputs, &expected).ok());
+    for (const auto& [name, value] : inputs) {
+      const std::span<const float> v = value.values<float>();
+      s = session->SetInput(name, v.data(), v.size());
+      REQUIRE_MESSAGE(s.ok(), s.ToString());
+    }
+    s = session->Run();
+    REQUIRE_MESSAGE(s.ok(), s.ToString());
+    for (const std::string& name : g.outputs) {
+      const std::vector<float> want = expected.at(name).ToFloats();
+      std::vector<float> got(want.size());
+      s = session->GetOutput(name, got.data(), got.size());
+      REQUIRE_MESSAGE(s.ok(), s.ToString());
+      for (size_t i = 0; i < want.size(); ++i) {
+        signal[name] += double{want[i]} * want[i];
+        noise[name] += (double{want[i]} - got[i]) * (double{want[i]} - got[i]);
+      }
+    }
+  }
+  for (const auto& [name, sig] : signal) {
+    outcome.sqnr_db[name] = noise[name] == 0 ? 200.0 : 10 * std::log10(sig / noise[name]);
+    MESSAGE("output '", name, "': SQNR ", outcome.sqnr_db[name], " dB");
+  }
+  return outcome;
+}
+
+void CheckSqnr(const Outcome& outcome, double bound) {
+  REQUIRE_MESSAGE(outcome.status.ok(), outcome.status.ToString());
+  REQUIRE(!outcome.sqnr_db.empty());
+  for (const auto& [name, db] : outcome.sqnr_db) {
+    CAPTURE(name);
+    CHECK(db >= bound);
+  }
+}
+
+std::vector<std::string> EmittedOps(const Outcome& outcome, const std::string& node) {
+  for (const NodeReport& r : outcome.report.nodes) {
+    if (r.node == node) return r.operators;
+  }
+  return {};
+}
+
+TEST_CASE("conv + relu, strided conv with a fused relu6") {
+  TestGraph t;
+  t.Input("x", {1, 3, 16, 16});
+  t.Conv("conv1", "x", "c1", 3, 8, 3);
+  t.Op("relu", "Relu", {"c1"}, "r1");
+  Node& conv2 = t.Conv("conv2", "r1", "y", 8, 16, 3);
+  conv2.attributes["strides"] = std::vector<int64_t>{2, 2};
+  conv2.attributes["pads"] = std::vector<int64_t>{0, 1, 1, 0};
+  SetFusedClamp(conv2, {0, 6});
+  t.Output("y");
+  const Outcome outcome = Evaluate(t);
+  CheckSqnr(outcome, kInt8Bound);
+  CHECK(EmittedOps(outcome, "relu") == std::vector<std::string>{"LOOKUP"});
+  CHECK(EmittedOps(outcome, "conv2") == std::vector<std::string>{"CONV_2D"});
+  CHECK(EmittedOps(outcome, "input 'x'") == std::vector<std::string>{"QUANTIZE", "TRANSPOSE"});
+  CHECK(EmittedOps(outcome, "output 'y'") == std::vector<std::string>{"TRANSPOSE", "DEQUANTIZE"});
+}
+
+TEST_CASE("depthwise conv with dilation and SAME_UPPER padding") {
+  TestGraph t;
+  t.Input("x", {2, 8, 12, 12});
+  Node& dw = t.Conv("dw", "x", "d", 8, 16, 3, 8);  // channel multiplier 2
+  dw.attributes.erase("pads");
+  dw.attributes["auto_pad"] = std::string("SAME_UPPER");
+  dw.attributes["dilations"] = std::vector<int64_t>{2, 2};
+  SetFusedClamp(dw, {0, std::numeric_limits<float>::infinity()});
+  t.Conv("pw", "d", "y", 16, 8, 1);
+  t.Output("y");
+  CheckSqnr(Evaluate(t), kInt8Bound);
+}
+
+TEST_CASE("conv with batch-norm-folded weights and bias") {
+  // Folding scales each output channel by gamma / sigma, spreading channel ranges over
+  // three decades, and moves the mean into a large bias: per-channel weight scales
+  // keep every channel accurate.
+  TestGraph t;
+  t.Input("x", {1, 4, 10, 10});
+  t.Conv("conv", "x", "y", 4, 6, 3);
+  TensorData& w = *t.graph.FindTensor("conv.w")->constant;
+  TensorData& b = *t.graph.FindTensor("conv.b")->constant;
+  const float gains[] = {0.01f, 0.1f, 1.0f, 3.0f, 10.0f, 0.5f};
+  const std::span<float> wv = w.values<float>();
+  for (size_t i = 0; i < wv.size(); ++i) wv[i] *= gains[i / (wv.size() / 6)];
+  for (size_t c = 0; c < 6; ++c) b.values<float>()[c] = 2.0f * gains[c] - 1.0f;
+  t.Output("y");
+  CheckSqnr(Evaluate(t), kInt8Bound);
+}
+
+TEST_CASE("residual block: conv, conv, add with a fused relu") {
+  TestGraph t;
+  t.Input("x", {1, 8, 8, 8});
+  SetFusedClamp(t.Conv("conv1", "x", "c1", 8, 8, 3), {0, std::numeric_limits<float>::infinity()});
+  t.Conv("conv2", "c1", "c2", 8, 8, 3);
+  SetFusedClamp(t.Op("add", "Add", {"c2", "x"}, "y"), {0, std::numeric_limits<float>::infinity()});
+  t.Output("y");
+  const Outcome outcome = Evaluate(t);
+  CheckSqnr(outcome, kInt8Bound);
+  CHECK(EmittedOps(outcome, "add") == std::vector<std::string>{"ADD"});
+}
+
+TEST_CASE("squeeze-excite block: GAP, 1x1 convs, HardSigmoid, broadcast Mul") {
+  TestGraph t;
+  t.Input("x", {1, 8, 8, 8});
+  t.Op("gap", "GlobalAveragePool", {"x"}, "g");
+  SetFusedClamp(t.Conv("fc1", "g", "f1", 8, 4, 1), {0, std::numeric_limits<float>::infinity()});
+  t.Conv("fc2", "f1", "f2", 4, 8, 1);
+  t.Op("hsig", "HardSigmoid", {"f2"}, "s").attributes["alpha"] = 1.0f / 6;
+  t.Op("scale", "Mul", {"x", "s"}, "y");
+  // The same gate as a rank-3 [8, 1, 1] operand, broadcast against NCHW.
+  t.Constant("shape", TensorData::FromVector<int64_t>({3}, {8, 1, 1}));
+  t.Op("reshape", "Reshape", {"s", "shape"}, "s3");
+  t.Op("scale3", "Mul", {"s3", "x"}, "z");
+  t.Output("y");
+  t.Output("z");
+  const Outcome outcome = Evaluate(t);
+  CheckSqnr(outcome, kInt8Bound);
+  CHECK(EmittedOps(outcome, "gap") == std::vector<std::string>{"GLOBAL_AVERAGE_POOL"});
+  CHECK(EmittedOps(outcome, "hsig") == std::vector<std::string>{"LOOKUP"});
+  CHECK(EmittedOps(outcome, "scale") == std::vector<std::string>{"MUL"});
+}
+
+TEST_CASE("concat of differently scaled branches along channels") {
+  TestGraph t;
+  t.Input("x", {1, 4, 6, 6});
+  t.Conv("a", "x", "ya", 4, 3, 3);
+  t.Conv("b", "x", "yb", 4, 5, 1);
+  t.Op("scale", "Mul", {"yb", "ten"}, "yb10");
+  t.Constant("ten", TensorData::FromVector<float>({}, {10.0f}));
+  t.Op("concat", "Concat", {"ya", "yb10", "x"}, "y").attributes["axis"] = int64_t{1};
+  t.Output("y");
+  CheckSqnr(Evaluate(t), kInt8Bound);
+}
+
+TEST_CASE("flatten + gemm + softmax, matmul") {
+  TestGraph t;
+  t.Input("x", {2, 4, 5, 5});
+  t.Conv("conv", "x", "c", 4, 6, 3);
+  t.Op("flatten", "Flatten", {"c"}, "f");
+  t.Weights("fc.w", {10, 150}, 0.08);
+  t.Weights("fc.b", {10}, 0.5);
+  Node& gemm = t.Op("fc", "Gemm", {"f", "fc.w", "fc.b"}, "logits");
+  gemm.attributes["transB"] = int64_t{1};
+  t.Op("softmax", "Softmax", {"logits"}, "p");
+  t.Weights("mm.w", {10, 7}, 0.3);
+  t.Op("mm", "MatMul", {"logits", "mm.w"}, "m");
+  t.Output("p");
+  t.Output("m");
+  const Outcome outcome = Evaluate(t);
+  CheckSqnr(outcome, kInt8Bound);
+  CHECK(EmittedOps(outcome, "flatten") == std::vector<std::string>{"TRANSPOSE", "RESHAPE"});
+  CHECK(EmittedOps(outcome, "fc") == std::vector<std::string>{"FULLY_CONNECTED"});
+}
+
+TEST_CASE("softmax over NCHW channels is the runtime's last axis") {
+  TestGraph t;
+  t.Input("x", {1, 6, 4, 4});
+  t.Conv("conv", "x", "c", 6, 10, 1);
+  t.Op("softmax", "Softmax", {"c"}, "y").attributes["axis"] = int64_t{1};
+  t.Output("y");
+  CheckSqnr(Evaluate(t), kInt8Bound);
+}
+
+TEST_CASE("max pool and average pool in ceil mode, global average pool") {
+  TestGraph t;
+  t.Input("x", {1, 4, 12, 12});
+  t.Conv("conv", "x", "c", 4, 8, 3);
+  Node& max = t.Op("maxpool", "MaxPool", {"c"}, "m");
+  max.attributes["kernel_shape"] = std::vector<int64_t>{3, 3};
+  max.attributes["strides"] = std::vector<int64_t>{2, 2};
+  max.attributes["ceil_mode"] = int64_t{1};
+  Node& avg = t.Op("avgpool", "AveragePool", {"m"}, "a");
+  avg.attributes["kernel_shape"] = std::vector<int64_t>{3, 3};
+  avg.attributes["strides"] = std::vector<int64_t>{2, 2};
+  avg.attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  avg.attributes["ceil_mode"] = int64_t{1};
+  avg.attributes["count_include_pad"] = int64_t{1};
+  Node& avg2 = t.Op("avgpool2", "AveragePool", {"m"}, "a2");
+  avg2.attributes["kernel_shape"] = std::vector<int64_t>{2, 2};
+  avg2.attributes["pads"] = std::vector<int64_t>{1, 0, 0, 1};
+  t.Op("gap", "GlobalAveragePool", {"a"}, "y");
+  t.Output("y");
+  t.Output("a");
+  t.Output("a2");
+  const Outcome outcome = Evaluate(t);
+  CheckSqnr(outcome, kInt8Bound);
+  CHECK(EmittedOps(outcome, "avgpool") == std::vector<std::string>{"PAD", "AVERAGE_POOL_2D"});
+}
+
+TEST_CASE("resize nearest by scales and sizes, pad and transpose") {
+  TestGraph t;
+  t.Input("x", {1, 3, 5, 7});
+  t.Constant("roi", TensorData(DType::kFloat32, {0}));
+  t.Constant("scales", TensorData::FromVector<float>({4}, {1, 1, 2, 2}));
+  Node& up = t.Op("up", "Resize", {"x", "roi", "scales"}, "u");
+  up.attributes["coordinate_transformation_mode"] = std::string("asymmetric");
+  up.attributes["nearest_mode"] = std::string("floor");
+  t.Constant("sizes", TensorData::FromVector<int64_t>({4}, {1, 3, 7, 4}));
+  t.Op("down", "Resize", {"u", "", "", "sizes"}, "d");
+  t.Constant("pads", TensorData::FromVector<int64_t>({8}, {0, 0, 1, 2, 0, 0, 2, 1}));
+  t.Op("pad", "Pad", {"d", "pads"}, "p");
+  t.Op("transpose", "Transpose", {"p"}, "y").attributes["perm"] = std::vector<int64_t>{0, 2, 3, 1};
+  t.Output("u");
+  t.Output("y");
+  const Outcome outcome = Evaluate(t);
+  CheckSqnr(outcome, kInt8Bound);
+  CHECK(EmittedOps(outcome, "up") == std::vector<std::string>{"RESIZE_NEAREST"});
+}
+
+TEST_CASE("pointwise ops and scalar constants become lookup tables") {
+  TestGraph t;
+  t.Input("x", {3, 16});
+  t.Constant("half", TensorData::FromVector<float>({1}, {0.5f}));
+  t.Op("sig", "Sigmoid", {"x"}, "s");
+  t.Op("sub", "Sub", {"half", "s"}, "d");
+  t.Op("tanh", "Tanh", {"d"}, "h");
+  t.Op("gelu", "Gelu", {"x"}, "g");
+  t.Op("lrelu", "LeakyRelu", {"x"}, "l").attributes["alpha"] = 0.1f;
+  t.Op("hswish", "HardSwish", {"x"}, "w");
+  t.Output("h");
+  t.Output("g");
+  t.Output("l");
+  t.Output("w");
+  const Outcome outcome = Evaluate(t);
+  CheckSqnr(outcome, kInt8Bound);
+  CHECK(EmittedOps(outcome, "sub") == std::vector<std::string>{"LOOKUP"});
+}
+
+TEST_CASE("int4 weights: smaller file, lower but bounded SQNR, int8 where kept") {
+  auto make = [] {
+    TestGraph t;
+    t.Input("x", {1, 16, 8, 8});
+    SetFusedClamp(t.Conv("conv1", "x", "c1", 16, 32, 3),
+                  {0, std::numeric_limits<float>::infinity()});
+    t.Conv("conv2", "c1", "y", 32, 32, 3);
+    t.Output("y");
+    return t;
+  };
+  TestGraph t8 = make();
+  const Outcome int8 = Evaluate(t8);
+  CheckSqnr(int8, kInt8Bound);
+
+  TestGraph t4 = make();
+  const Outcome int4 = Evaluate(t4, {WeightBits::kInt4, {}});
+  CheckSqnr(int4, kInt4Bound);
+  CHECK(int4.file_bytes < int8.file_bytes * 2 / 3);
+
+  TestGraph mixed = make();
+  const Outcome partial = Evaluate(mixed, {WeightBits::kInt4, {"conv2"}});
+  CheckSqnr(partial, kInt4Bound);
+  CHECK(partial.sqnr_db.at("y") > int4.sqnr_db.at("y"));
+  for (const NodeReport& r : partial.report.nodes) {
+    if (r.node == "conv1") CHECK(r.weight_bits == 4);
+    if (r.node == "conv2") CHECK(r.weight_bits == 8);
+  }
+}
+
+TEST_CASE("errors name what cannot be emitted") {
+  SUBCASE("every unsupported node is listed") {
+    TestGraph t;
+    t.Input("x", {1, 4});
+    t.Op("norm", "LayerNormalization", {"x", "g", "b"}, "n");
+    t.Constant("g", TensorData::FromVector<float>({4}, {1, 1, 1, 1}));
+    t.Constant("b", TensorData::FromVector<float>({4}, {0, 0, 0, 0}));
+    t.Op("root", "Sqrt", {"n"}, "r");
+    t.Op("max", "ReduceMean", {"r"}, "y");
+    t.Output("y");
+    const Outcome outcome = Evaluate(t);
+    CHECK(outcome.status.code() == StatusCode::kUnsupportedOperator);
+    CHECK(outcome.status.message().find("'norm' (LayerNormalization)") != std::string::npos);
+    CHECK(outcome.status.message().find("'max' (ReduceMean)") != std::string::npos);
+    CHECK(outcome.status.message().find("root") == std::string::npos);
+  }
+  SUBCASE("gemm weights that are not constant") {
+    TestGraph t;
+    t.Input("x", {2, 4});
+    t.Input("w", {4, 3});
+    t.Op("fc", "Gemm", {"x", "w"}, "y");
+    t.Output("y");
+    const Outcome outcome = Evaluate(t);
+    CHECK(outcome.status.code() == StatusCode::kUnsupportedOperator);
+    CHECK(outcome.status.message().find("'fc'") != std::string::npos);
+    CHECK(outcome.status.message().find("constant") != std::string::npos);
+  }
+  SUBCASE("an add with a non-scalar constant") {
+    TestGraph t;
+    t.Input("x", {2, 4});
+    t.Constant("c", TensorData::FromVector<float>({4}, {1, 2, 3, 4}));
+    t.Op("add", "Add", {"x", "c"}, "y");
+    t.Output("y");
+    const Outcome outcome = Evaluate(t);
+    CHECK(outcome.status.code() == StatusCode::kUnsupportedOperator);
+    CHECK(outcome.status.message().find("not a scalar") != std::string::npos);
+  }
+  SUBCASE("a tensor without activation quantization") {
+    TestGraph t;
+    t.Input("x", {1, 4, 4, 4});
+    t.Conv("conv", "x", "c", 4, 4, 3);
+    t.Op("sig", "Sigmoid", {"c"}, "y");
+    t.Output("y");
+    REQUIRE(InferShapes(&t.graph).ok());
+    ActivationQuantMap quant = Calibrate(t.graph, 2);
+    quant.erase("c");
+    ModelBuilder builder;
+    const Outcome outcome = Emit(t.graph, quant, {}, &builder);
+    CHECK(outcome.status.code() == StatusCode::kFailedPrecondition);
+    CHECK(outcome.status.message().find("'c'") != std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace qrt::converter
