@@ -2,6 +2,11 @@
 
 #include "qrt/kernels/reference.h"
 
+#if QRT_HAVE_AVX512VNNI
+#include "pack/fully_connected_16c4_vnni.h"
+#include "x86/avx512vnni/avx512vnni.h"
+#endif
+
 namespace qrt::kernels {
 namespace {
 
@@ -26,11 +31,22 @@ KernelTable ReferenceTable() {
 
 }  // namespace
 
-// Only the reference path exists so far; fast paths overlay their entries on it
-// here, most capable last, once they are built.
+// Fast paths overlay the entries they implement on the reference table, least
+// capable first, each only where it was built.
 KernelTable SelectKernels(Isa max_isa) {
+  KernelTable t = ReferenceTable();
+#if QRT_HAVE_AVX512VNNI
+  // kAvx512Vnni is the most capable x86 path (kNeon and up are another architecture).
+  if (max_isa == Isa::kAvx512Vnni) {
+    t.fully_connected.fn = qs8_fully_connected_4x16c4__avx512vnni;
+    t.fully_connected.isa = Isa::kAvx512Vnni;
+    t.fully_connected.packed_size = PackedSizeFullyConnected16c4Vnni;
+    t.fully_connected.pack = PackFullyConnected16c4Vnni;
+  }
+#else
   static_cast<void>(max_isa);
-  return ReferenceTable();
+#endif
+  return t;
 }
 
 }  // namespace qrt::kernels

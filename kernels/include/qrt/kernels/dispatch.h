@@ -4,6 +4,7 @@
 // last, to the reference kernel, so every entry is always callable.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "qrt/kernels/isa.h"
@@ -33,9 +34,30 @@ struct Kernel {
   Isa isa = Isa::kReference;
 };
 
+// Weight packing for kernels that read their own layout instead of the canonical
+// [N, K] one. PackedSizeFn gives the bytes of the packed buffer; PackFn fills it
+// from the canonical weights and bias of a model (the FullyConnectedParams must be
+// the ones the kernel will run with: packing folds in the input zero point and the
+// requantization).
+using FullyConnectedPackedSizeFn = size_t (*)(const FullyConnectedParams&);
+using FullyConnectedPackFn = void (*)(const FullyConnectedParams&, const void* weights,
+                                      const int32_t* bias, void* packed);
+
+// A fully connected kernel and how to prepare its weights.
+// - pack == nullptr (the reference): fn takes the canonical weights and bias.
+// - pack != nullptr: the caller packs once, at Prepare, into a buffer of
+//   packed_size(p) bytes aligned to 64, and passes it to fn as `weights`; fn does
+//   not read `bias` (the packed data holds what it needs), so any pointer, e.g.
+//   the original bias, may be passed. The packed buffer depends on p, so it must be
+//   repacked when the parameters change.
+struct FullyConnectedKernel : Kernel<FullyConnectedFn> {
+  FullyConnectedPackedSizeFn packed_size = nullptr;
+  FullyConnectedPackFn pack = nullptr;
+};
+
 struct KernelTable {
   Kernel<Conv2DFn> conv2d;
-  Kernel<FullyConnectedFn> fully_connected;
+  FullyConnectedKernel fully_connected;
   Kernel<AddFn> add;
   Kernel<MulFn> mul;
   Kernel<Pool2DFn> max_pool2d;
