@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building and testing qrt need. Safe to run
 # again: it does nothing when everything is already installed.
+#   --models  also what fetching the real models (npm) and rendering their data sets
+#             (Pillow, fonts) need: the main job, not the test suite.
 set -euo pipefail
 
 packages=(
@@ -9,9 +11,17 @@ packages=(
   libcli11-dev nlohmann-json3-dev           # tools: argument parsing, JSON output
   doctest-dev                               # tests
   libstb-dev                                # converter calibration: PNG/JPEG decoding (stb_image.h)
-  python3-pil fonts-dejavu-core             # converter: calibration/test images from Python
   libdnnl-dev libonnx-dev libprotobuf-dev protobuf-compiler  # qrt-convert: float reference, ONNX import
 )
+
+if [ "${1:-}" = "--models" ]; then
+  packages+=(python3-pil fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
+             fonts-wqy-microhei fonts-arphic-uming)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--models]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${packages[@]}"; do

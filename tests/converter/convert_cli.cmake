@@ -1,0 +1,74 @@
+# qrt-convert end to end: a small generated ONNX model is converted with random
+# calibration and evaluation data, the .qrt runs with qrt-run, and the JSON report
+# shows an output SQNR above 25 dB (the bound quantize_test.cc uses for int8 on
+# well-conditioned graphs); and bad arguments each fail with a clear message and
+# leave no output file. Included from tests/converter/CMakeLists.txt.
+add_executable(make_small_onnx ${CMAKE_CURRENT_LIST_DIR}/make_small_onnx.cc)
+# onnx_proto is imported in converter/ only; qrt_onnx_import carries it here.
+target_link_libraries(make_small_onnx PRIVATE qrt_onnx_import qrt_npy qrt_warnings)
+
+set(QRT_CONVERT_DIR ${CMAKE_CURRENT_BINARY_DIR}/convert_cli)
+set(QRT_CONVERT_CHECK ${CMAKE_COMMAND} -DQRT_CONVERT=$<TARGET_FILE:qrt-convert>
+                      -DDIR=${QRT_CONVERT_DIR})
+set(QRT_CONVERT_CHECK_SCRIPT -P ${CMAKE_CURRENT_LIST_DIR}/convert_cli_check.cmake)
+
+# samples/ holds one input, for qrt-run and as a calibration directory.
+file(MAKE_DIRECTORY ${QRT_CONVERT_DIR}/samples)
+add_test(NAME convert_cli.make_model
+         COMMAND make_small_onnx ${QRT_CONVERT_DIR}/small.onnx ${QRT_CONVERT_DIR}/samples/x.npy)
+set_tests_properties(convert_cli.make_model PROPERTIES FIXTURES_SETUP qrt_small_onnx)
+
+# Converts with each CASE's flags, checks the report, then runs the .qrt. int4 asks
+# the mixed precision for the 25 dB bound, so it must keep some layers int8; debug
+# writes the model that also outputs every quantized activation.
+set(QRT_CONVERT_CASES int8 int4 debug)
+set(QRT_CONVERT_FLAGS_int8 --weights int8)
+set(QRT_CONVERT_FLAGS_int4 --weights int4 --min-sqnr 25)
+set(QRT_CONVERT_FLAGS_debug --emit-per-layer-outputs)
+foreach(case ${QRT_CONVERT_CASES})
+  add_test(NAME convert_cli.${case}
+           COMMAND ${QRT_CONVERT_CHECK} -DMODE=convert -DCASE=${case}
+                   "-DFLAGS=${QRT_CONVERT_FLAGS_${case}}" ${QRT_CONVERT_CHECK_SCRIPT})
+  set_tests_properties(convert_cli.${case} PROPERTIES
+                       FIXTURES_REQUIRED qrt_small_onnx FIXTURES_SETUP qrt_small_${case})
+  add_test(NAME convert_cli.${case}.run
+           COMMAND qrt-run ${QRT_CONVERT_DIR}/small_${case}.qrt
+                   --input x=${QRT_CONVERT_DIR}/samples/x.npy --output-dir ${QRT_CONVERT_DIR}/out_${case})
+  set_tests_properties(convert_cli.${case}.run PROPERTIES FIXTURES_REQUIRED qrt_small_${case})
+  list(APPEND QRT_CONVERT_TESTS convert_cli.${case} convert_cli.${case}.run)
+endforeach()
+
+# NAME EXPECTED-STDERR-REGEX ARGS...: qrt-convert fails, says why, writes nothing.
+function(qrt_convert_fails name expected)
+  add_test(NAME convert_cli.fails.${name}
+           COMMAND ${QRT_CONVERT_CHECK} -DMODE=fail "-DEXPECTED=${expected}" "-DARGS=${ARGN}"
+                   ${QRT_CONVERT_CHECK_SCRIPT})
+  set_tests_properties(convert_cli.fails.${name} PROPERTIES FIXTURES_REQUIRED qrt_small_onnx
+                                                             LABELS "fast;converter")
+endfunction()
+
+qrt_convert_fails(missing_model "missing.onnx"
+                  ${QRT_CONVERT_DIR}/missing.onnx --calib random:2)
+qrt_convert_fails(not_onnx "x.npy"
+                  ${QRT_CONVERT_DIR}/samples/x.npy --calib random:2)
+qrt_convert_fails(bad_method "bogus.*expected minmax"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --calib-method bogus)
+qrt_convert_fails(bad_input_shape "1xAx16"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --input-shape x=1xAx16x16)
+qrt_convert_fails(unknown_input "'y'.*not a graph input"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --input-shape y=1x3x16x16)
+qrt_convert_fails(bad_weights "--weights.*int2"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --weights int2)
+qrt_convert_fails(bad_calib "nowhere"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib ${QRT_CONVERT_DIR}/nowhere)
+qrt_convert_fails(eval_is_calib "held-out"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib ${QRT_CONVERT_DIR}/samples
+                  --eval ${QRT_CONVERT_DIR}/samples/../samples)
+qrt_convert_fails(unreachable_sqnr "below the minimum"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:4 --max-error 200)
+qrt_convert_fails(output_is_directory "is a directory"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:2 -o ${QRT_CONVERT_DIR}/samples)
+qrt_convert_fails(unwritable_output "does not exist"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:2 -o ${QRT_CONVERT_DIR}/no/such/dir/out.qrt)
+
+set_tests_properties(convert_cli.make_model ${QRT_CONVERT_TESTS} PROPERTIES LABELS "fast;converter")
