@@ -40,10 +40,18 @@ bilinear interpolation (cv2.INTER_LINEAR semantics, reimplemented in NumPy: half
 centres, no antialiasing, rounded back to uint8), scaled to (x/255 - 0.5)/0.5, and
 placed at the left of a zero-filled 3x48x192 tensor.
 
-Output, for --split NAME: OUT/NAME/NNNNN.png (the crop as the classifier sees it,
-i.e. already rotated for label 180), OUT/NAME/NNNNN.npy (float32 [1,3,48,192]),
-OUT/NAME/labels.txt ("NNNNN.npy LABEL" per line) and OUT/NAME/meta.tsv (font, size,
-angle and text of each image, for looking into mistakes).
+Output, for --split NAME:
+  OUT/NAME/inputs/NNNNN.npy  the classifier input (float32 [1,3,48,192]); the folder
+                             holds nothing else, since qrt-convert rejects other files
+                             in a calibration directory, so it serves directly as
+                             `qrt-convert --calib OUT/calib/inputs` and
+                             `qrt-run --input OUT/test/inputs`;
+  OUT/NAME/labels.txt        "NNNNN.npy LABEL" per line, names relative to inputs/
+                             (and to qrt-run's output folder, for eval_classifier.py);
+  OUT/NAME/png/NNNNN.png     the crop as the classifier sees it, i.e. already rotated
+                             for label 180;
+  OUT/NAME/meta.tsv          font, size, angle and text of each image, for looking
+                             into mistakes.
 
 Only NumPy and Pillow are needed (Debian: python3-numpy python3-pil; fonts:
 fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf fonts-wqy-microhei
@@ -355,11 +363,16 @@ def main(argv):
 
     params = DIFFICULTY[args.difficulty]
     out_dir = os.path.join(args.out, args.split)
-    os.makedirs(out_dir, exist_ok=True)
-    # Remove what an earlier, larger run of this split left, so labels.txt lists all.
-    for name in os.listdir(out_dir):
-        if re.fullmatch(r"\d{5}\.(npy|png)", name):
-            os.remove(os.path.join(out_dir, name))
+    inputs_dir = os.path.join(out_dir, "inputs")
+    png_dir = os.path.join(out_dir, "png")
+    os.makedirs(inputs_dir, exist_ok=True)
+    os.makedirs(png_dir, exist_ok=True)
+    # Remove what an earlier, larger run of this split left, so labels.txt lists every
+    # input, and what the older flat layout (images and inputs in OUT/NAME) left.
+    for folder in (out_dir, inputs_dir, png_dir):
+        for name in os.listdir(folder):
+            if re.fullmatch(r"\d{5}\.(npy|png)", name):
+                os.remove(os.path.join(folder, name))
 
     # Exactly half upside down; per-image generators seeded by (seed, index), so an
     # image does not change when --count does.
@@ -380,8 +393,8 @@ def main(argv):
         if labels[i] == 180:
             img = img.rotate(180)
         name = f"{i:05d}"
-        img.save(os.path.join(out_dir, name + ".png"))
-        np.save(os.path.join(out_dir, name + ".npy"), preprocess(img))
+        img.save(os.path.join(png_dir, name + ".png"))
+        np.save(os.path.join(inputs_dir, name + ".npy"), preprocess(img))
         lines.append(f"{name}.npy {labels[i]}")
         meta.append(f"{name}.npy\t{labels[i]}\t{desc['font']}\t{desc['size']}\t{desc['angle']}"
                     f"\t{img.width}\t{img.height}\t{desc['text']}")

@@ -6,9 +6,10 @@ namespace qrt::converter {
 Status RunCleanupPasses(Graph* graph) {
   // Folding first gives the later passes constant operands (Clip bounds, the 3 and 6
   // of HardSwish, BatchNormalization parameters computed by subgraphs); HardSwish
-  // matching must see its Clip before FuseActivations moves it onto the Add.
+  // matching must see its Clip before FuseActivations moves it onto the Add. MatMul+Add
+  // fuses before FuseActivations so that a Relu after the Add lands on the Gemm.
   using Pass = Status (*)(Graph*, bool*);
-  constexpr Pass kPasses[] = {FoldConstants, RemoveIdentities, FoldBatchNorms,
+  constexpr Pass kPasses[] = {FoldConstants, RemoveIdentities, FoldBatchNorms, FuseMatMulAdd,
                               FuseHardSwish, FuseActivations,  RemoveDeadCode};
   // Every change removes a node or a tensor, so the loop ends.
   for (bool any_change = true; any_change;) {

@@ -33,6 +33,14 @@ Status RemoveIdentities(Graph* graph, bool* changed);
 // nodes stay intact. A BatchNormalization that cannot be folded stays.
 Status FoldBatchNorms(Graph* graph, bool* changed);
 
+// Fuses MatMul(A, B) followed by Add(_, C) (either operand order) into one
+// Gemm(A, B, C) with transB = 0, when A is 2-D, B is a constant [K, N] float, C is a
+// constant float bias of shape [N] or [1, N], and the MatMul's output has no other
+// reader and is not a graph output. The quantizer then emits one FullyConnected with
+// a bias instead of a FullyConnected and a separate Add, which has no constant
+// non-scalar operand form. A clamp fused into the Add moves onto the Gemm.
+Status FuseMatMulAdd(Graph* graph, bool* changed);
+
 // Replaces the decompositions of HardSwish by one HardSwish node:
 //   x * Clip(x + 3, 0, 6) / 6, with Div by 6 or Mul by 1/6, either association and
 //   either operand order;

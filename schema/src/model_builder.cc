@@ -36,9 +36,10 @@ std::unique_ptr<schema::Clamp> MakeClamp(ClampBounds clamp) {
   return std::make_unique<schema::Clamp>(clamp.lo, clamp.hi);
 }
 
+// Weights are symmetric, so no zero_point is written: absent means all 0
+// (docs/format.md), and a vector of zeros would cost 4 bytes per channel.
 std::unique_ptr<schema::QuantizationT> ChannelQuantization(std::vector<float> scales) {
   auto q = std::make_unique<schema::QuantizationT>();
-  q->zero_point.assign(scales.size(), 0);
   q->scale = std::move(scales);
   q->quantized_dimension = 0;
   return q;

@@ -187,6 +187,65 @@ TEST_CASE("a BatchNormalization whose input has another reader stays") {
   CHECK(CountOps(g, "BatchNormalization") == 2);
 }
 
+TEST_CASE("MatMul followed by a bias Add becomes one Gemm") {
+  Builder b(13);
+  // Bias [N] as the Add's second operand.
+  b.Input("x", {-1, 6});
+  b.Random("w", {6, 5});
+  b.Random("bias", {5});
+  b.Add("MatMul", {"x", "w"}, {"m"});
+  b.Add("Add", {"m", "bias"}, {"y"});
+  // Bias [1, N] as the first operand, then a Relu that fuses onto the Gemm.
+  b.Random("w2", {5, 4});
+  b.Random("bias2", {1, 4});
+  b.Add("MatMul", {"y", "w2"}, {"m2"});
+  b.Add("Add", {"bias2", "m2"}, {"y2"});
+  b.Add("Relu", {"y2"}, {"r2"});
+  b.Output("y");
+  b.Output("r2");
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  CHECK(CountOps(g, "MatMul") == 0);
+  CHECK(CountOps(g, "Add") == 0);
+  const Node& gemm = ProducerOf(g, "y");
+  CHECK(gemm.op_type == "Gemm");
+  CHECK(gemm.inputs == std::vector<std::string>{"x", "w", "bias"});
+  CHECK(gemm.GetInt("transB", 0) == 0);
+  const Node& gemm2 = ProducerOf(g, "r2");
+  CHECK(gemm2.op_type == "Gemm");
+  CHECK(gemm2.inputs == std::vector<std::string>{"y", "w2", "bias2"});
+  CHECK(GetFusedClamp(gemm2).has_value());
+  CHECK(g.FindTensor("m") == nullptr);
+}
+
+TEST_CASE("a MatMul and Add that Gemm cannot express stay apart") {
+  Builder b(13);
+  b.Input("x", {2, 6});
+  b.Random("w", {6, 5});
+  b.Random("bias", {5});
+  // The MatMul's output has another reader.
+  b.Add("MatMul", {"x", "w"}, {"m"});
+  b.Add("Add", {"m", "bias"}, {"y"});
+  b.Add("Sigmoid", {"m"}, {"s"});
+  // A is 3-D.
+  b.Input("x3", {2, 3, 6});
+  b.Add("MatMul", {"x3", "w"}, {"m3"});
+  b.Add("Add", {"m3", "bias"}, {"y3"});
+  // The bias varies by row.
+  b.Random("rows", {2, 5});
+  b.Add("MatMul", {"x", "w"}, {"mr"});
+  b.Add("Add", {"mr", "rows"}, {"yr"});
+  // The MatMul's output is a graph output.
+  b.Add("MatMul", {"x", "w"}, {"mo"});
+  b.Add("Add", {"mo", "bias"}, {"yo"});
+  for (const char* out : {"y", "s", "y3", "yr", "mo", "yo"}) b.Output(out);
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  CHECK(CountOps(g, "Gemm") == 0);
+  CHECK(CountOps(g, "MatMul") == 4);
+  CHECK(CountOps(g, "Add") == 4);
+}
+
 TEST_CASE("Relu and Clip fuse into their producer as a clamp") {
   Builder b(13);
   b.Input("x", {-1, 2, 6, 6});

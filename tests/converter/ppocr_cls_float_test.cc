@@ -64,7 +64,7 @@ std::string HowToProduce() {
          " --split test --count 500 --seed 2\n"
          "  python3 scripts/onnx_reference_outputs.py --tensor p2o.Add.87 "
          "models/" +
-         kModelFile + " " + data + "/onnx-ref " + data + "/test/0000[0-7].npy";
+         kModelFile + " " + data + "/onnx-ref " + data + "/test/inputs/0000[0-7].npy";
 }
 
 // The name of the model's single graph input, read from the ONNX file itself.
@@ -151,7 +151,7 @@ Result Classify(const Classifier& c, const ReferenceExecutor& executor, TensorDa
   return result;
 }
 
-// "file.npy label" lines.
+// "file.npy label" lines; the files are in the split's inputs/ folder.
 std::vector<std::pair<std::string, int>> ReadLabels(const std::string& path) {
   std::ifstream file(path);
   std::vector<std::pair<std::string, int>> labels;
@@ -198,7 +198,7 @@ TEST_CASE("float accuracy on rendered text lines is at least 90%") {
   int per_class_correct[2] = {0, 0};
   double seconds = 0;
   for (const auto& [name, label] : labels) {
-    TensorData input = LoadInput(split + "/" + name);
+    TensorData input = LoadInput(split + "/inputs/" + name);
     const auto start = std::chrono::steady_clock::now();
     const Result r = Classify(c, executor, std::move(input));
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -225,7 +225,7 @@ TEST_CASE("the float executor matches an independent NumPy ONNX reference within
   Classifier c;
   LoadClassifier(&c);
   const std::string ref_dir = DataDir() + "/onnx-ref";
-  const std::string test_dir = DataDir() + "/test";
+  const std::string test_dir = DataDir() + "/test/inputs";
   std::vector<std::string> stems;
   if (fs::is_directory(ref_dir)) {
     for (const auto& entry : fs::directory_iterator(ref_dir)) {

@@ -103,7 +103,8 @@ class ModelBuilder {
 
   // Constant int8 weights (values in row-major order of `shape`) in their own
   // buffer, quantized per output channel: scale = `scales` (one per shape[0]),
-  // zero_point = as many zeros, quantized_dimension = 0.
+  // no zero_point (absent means all 0: weights are symmetric),
+  // quantized_dimension = 0.
   int32_t AddInt8Weights(std::string name, std::vector<int32_t> shape,
                          const std::vector<int8_t>& values, std::vector<float> scales);
 
