@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
-# The main job, as far as the project goes today: build qrt, write a small model
-# that uses every operator, run it once with qrt-run and time it with qrt-bench.
-# Converting a real ONNX model (PP-OCR's classifier) with qrt-convert and showing
-# accuracy against float comes with the converter.
+# The main job: convert PP-OCR's text-orientation classifier (a real float ONNX
+# model from npm) to int8 with qrt-convert, calibrating on rendered text lines, then
+# run it with libqrt on a held-out set and show its speed and its accuracy against
+# the float model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --models
 
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release -j "$(nproc)" --target qrt-run qrt-bench qrt_write_test_model
+cmake --build build/release -j "$(nproc)" --target qrt-convert qrt-run qrt-bench
 
+scripts/fetch-models.sh
+model=models/ch_ppocr_mobile_v2.0_cls_infer.onnx
+data=build/ocr-data
 out=build/main-job
+py=/usr/bin/python3  # Debian's interpreter, which has numpy and Pillow
+[ -f "$data/calib/labels.txt" ] ||
+  $py scripts/render_text_lines.py --out "$data" --split calib --count 200 --seed 1
+[ -f "$data/test/labels.txt" ] ||
+  $py scripts/render_text_lines.py --out "$data" --split test --count 500 --seed 2
 mkdir -p "$out"
-build/release/tests/runtime/qrt_write_test_model "$out/every_operator.qrt"
-/usr/bin/python3 - "$out/image.npy" <<'PY'
-import sys
-import numpy as np
-np.save(sys.argv[1], np.sin(np.arange(8 * 8 * 3, dtype=np.float32) * 0.37).reshape(1, 8, 8, 3))
-PY
-build/release/runtime/tools/qrt-run "$out/every_operator.qrt" --input "image=$out/image.npy" \
-  --output-dir "$out/outputs"
-/usr/bin/python3 - "$out/outputs" <<'PY'
-import sys, pathlib
-import numpy as np
-for f in sorted(pathlib.Path(sys.argv[1]).glob("*.npy")):
-    a = np.load(f)
-    print(f"{f.name}: {a.dtype} {a.shape} {np.array2string(a.ravel(), precision=3)}")
-PY
-build/release/bench/qrt-bench "$out/every_operator.qrt" --warmup 50 --iters 2000 --profile
+
+echo "== convert (int8 weights, calibrated on $data/calib, measured on $data/test)"
+build/release/converter/tools/qrt-convert "$model" -o "$out/cls_int8.qrt" \
+  --input-shape x=1x3x48x192 --calib "$data/calib/inputs" --eval "$data/test/inputs" \
+  --report "$out/cls_int8.json"
+ls -l "$model" "$out/cls_int8.qrt"
+
+echo "== run the test set: int8 with libqrt, float with an independent NumPy reference"
+build/release/runtime/tools/qrt-run "$out/cls_int8.qrt" --input "$data/test/inputs" \
+  --output-dir "$out/int8" >/dev/null
+[ -d "$out/float" ] ||
+  $py scripts/onnx_reference_outputs.py "$model" "$out/float" "$data"/test/inputs/*.npy >/dev/null
+$py scripts/eval_classifier.py "$data/test/labels.txt" "$out/float" "$out/int8" --classes 0,180
+
+echo "== speed (single thread)"
+build/release/bench/qrt-bench "$out/cls_int8.qrt" --warmup 20 --iters 200
