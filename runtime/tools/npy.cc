@@ -1,9 +1,5 @@
 #include "npy.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cmath>
@@ -13,6 +9,8 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+
+#include "atomic_file.h"
 
 namespace qrt::tools {
 namespace {
@@ -284,22 +282,6 @@ std::string EncodePreludeAndHeader(const NpyArray& array) {
   return encoded;
 }
 
-Status WriteAll(int fd, const std::string& bytes_a, std::span<const std::byte> bytes_b,
-                const std::string& tmp_path) {
-  for (std::span<const std::byte> chunk :
-       {std::as_bytes(std::span(bytes_a.data(), bytes_a.size())), bytes_b}) {
-    while (!chunk.empty()) {
-      const ssize_t written = ::write(fd, chunk.data(), chunk.size());
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        return IoError(tmp_path, "cannot write: " + ErrnoText(errno));
-      }
-      chunk = chunk.subspan(static_cast<size_t>(written));
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 const char* NpyDtypeName(NpyDtype dtype) {
@@ -437,23 +419,9 @@ Status WriteNpy(const std::string& path, const NpyArray& array) {
                              NpyDtypeName(array.dtype) + " does not match " +
                              std::to_string(array.data.size()) + " data bytes");
   }
-  // A unique name per process and call, so concurrent writers never share one.
-  static std::atomic<uint64_t> counter{0};
-  const std::string tmp_path =
-      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) return IoError(path, "cannot create: " + ErrnoText(errno));
-  Status status = WriteAll(fd, EncodePreludeAndHeader(array), array.data, tmp_path);
-  if (status.ok() && ::fsync(fd) != 0)
-    status = IoError(tmp_path, "cannot sync: " + ErrnoText(errno));
-  if (::close(fd) != 0 && status.ok()) {
-    status = IoError(tmp_path, "cannot close: " + ErrnoText(errno));
-  }
-  if (status.ok() && std::rename(tmp_path.c_str(), path.c_str()) != 0) {
-    status = IoError(path, "cannot rename the temporary file into place: " + ErrnoText(errno));
-  }
-  if (!status.ok()) ::unlink(tmp_path.c_str());
-  return status;
+  const std::string header = EncodePreludeAndHeader(array);
+  return WriteFileAtomically(path, {std::as_bytes(std::span(header.data(), header.size())),
+                                    std::span<const std::byte>(array.data)});
 }
 
 template <typename T>

@@ -1,14 +1,10 @@
 #include "qrt/schema/model_builder.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <span>
 
+#include "atomic_file.h"
 #include "qrt/kernels/int4.h"
 
 namespace qrt {
@@ -68,22 +64,6 @@ schema::OperatorOptionsUnion PoolOptions(const Pool2DAttributes& a,
   o.requant = std::move(requant);
   o.clamp = MakeClamp(clamp);
   return Wrap(std::move(o));
-}
-
-// Writes all of `bytes`, retrying short writes and interruptions.
-bool WriteAll(int fd, const std::vector<uint8_t>& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) {
-      errno = EIO;  // a regular file that accepts no bytes: report it as an I/O error
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -334,29 +314,7 @@ std::vector<uint8_t> ModelBuilder::Finish() const {
 
 Status ModelBuilder::WriteFile(const std::string& path) const {
   const std::vector<uint8_t> bytes = Finish();
-  // Same directory, so that rename() is atomic (no cross-filesystem copy).
-  std::string temp = path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) {
-    return Status(StatusCode::kIoError,
-                  "cannot create a temporary file for '" + path + "': " + std::strerror(errno));
-  }
-  // mkstemp creates the file 0600; a model is meant to be shared like any output.
-  bool ok = ::fchmod(fd, 0644) == 0 && WriteAll(fd, bytes) && ::fsync(fd) == 0;
-  int error = errno;
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    error = errno;
-  }
-  if (ok && ::rename(temp.c_str(), path.c_str()) != 0) {
-    ok = false;
-    error = errno;
-  }
-  if (!ok) {
-    ::unlink(temp.c_str());
-    return Status(StatusCode::kIoError, "cannot write '" + path + "': " + std::strerror(error));
-  }
-  return Status::Ok();
+  return tools::WriteFileAtomically(path, {std::as_bytes(std::span(bytes))});
 }
 
 }  // namespace qrt
