@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +20,21 @@ namespace qrt::internal {
 // Arena offsets and the arena size are multiples of this, so every tensor starts
 // on a cache line and SIMD kernels may use aligned loads.
 inline constexpr size_t kTensorAlignment = 64;
+
+struct AlignedFree {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<uint8_t, AlignedFree>;
+
+// Zeroed memory of at least `bytes` (at least one alignment unit), aligned to
+// kTensorAlignment; null when memory is exhausted.
+inline AlignedBuffer AllocateAligned(size_t bytes) {
+  // aligned_alloc needs a non-zero multiple of the alignment.
+  const size_t size = (bytes / kTensorAlignment + 1) * kTensorAlignment;
+  AlignedBuffer buffer(static_cast<uint8_t*>(std::aligned_alloc(kTensorAlignment, size)));
+  if (buffer != nullptr) std::memset(buffer.get(), 0, size);
+  return buffer;
+}
 
 struct TensorDesc {
   std::string name;

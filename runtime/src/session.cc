@@ -8,10 +8,6 @@
 namespace qrt {
 namespace {
 
-struct AlignedFree {
-  void operator()(uint8_t* p) const { std::free(p); }
-};
-
 const TensorInfo* FindInfo(const std::vector<TensorInfo>& infos, std::string_view name,
                            size_t* index) {
   for (size_t i = 0; i < infos.size(); ++i) {
@@ -49,7 +45,7 @@ Status CheckAccess(const std::vector<TensorInfo>& infos, std::string_view name, 
 
 struct Session::State {
   SessionOptions options;
-  std::unique_ptr<uint8_t, AlignedFree> arena;
+  internal::AlignedBuffer arena;
   std::vector<uint8_t*> tensor_data;
   std::vector<const int8_t*> input_pointers;
   std::vector<OperatorProfile> profile;
@@ -66,15 +62,11 @@ Status Session::Create(std::shared_ptr<const Model> model, std::unique_ptr<Sessi
   const Model::Impl& impl = model->impl();
   auto state = std::make_unique<State>();
   state->options = options;
-  // aligned_alloc needs a non-zero multiple of the alignment; the plan's size is one.
-  const size_t arena_size = std::max(impl.arena_bytes, internal::kTensorAlignment);
-  state->arena.reset(
-      static_cast<uint8_t*>(std::aligned_alloc(internal::kTensorAlignment, arena_size)));
+  state->arena = internal::AllocateAligned(impl.arena_bytes);
   if (state->arena == nullptr) {
     return Status(StatusCode::kInvalidArgument,
-                  "cannot allocate the " + std::to_string(arena_size) + "-byte arena");
+                  "cannot allocate the " + std::to_string(impl.arena_bytes) + "-byte arena");
   }
-  std::memset(state->arena.get(), 0, arena_size);
   for (const internal::TensorDesc& t : impl.tensors) {
     state->tensor_data.push_back(t.is_constant() ? const_cast<uint8_t*>(t.data)
                                                  : state->arena.get() + t.arena_offset);

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <new>
+#include <utility>
 
 #include "ops/kernel_call.h"
 #include "ops/op_checks.h"
@@ -12,10 +12,6 @@
 namespace qrt::internal {
 namespace {
 
-struct AlignedDelete {
-  void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{kTensorAlignment}); }
-};
-
 // A kernel that reads its own weight layout (dispatch.h): the weights are packed
 // once, here at Prepare, into a buffer this op owns. The model is immutable after
 // load and shared by every session, so one packed copy serves them all.
@@ -23,12 +19,11 @@ class PackedFullyConnected final : public OpKernel {
  public:
   PackedFullyConnected(const kernels::FullyConnectedParams& params,
                        const kernels::FullyConnectedKernel& kernel, const TensorDesc& weights,
-                       const TensorDesc& bias, int input, int output)
+                       const TensorDesc& bias, AlignedBuffer packed, int input, int output)
       : params_(params),
         kernel_(kernel),
         bias_(reinterpret_cast<const int32_t*>(bias.data)),
-        packed_(static_cast<uint8_t*>(
-            ::operator new[](kernel.packed_size(params), std::align_val_t{kTensorAlignment}))),
+        packed_(std::move(packed)),
         input_(input),
         output_(output) {
     kernel_.pack(params_, weights.data, bias_, packed_.get());
@@ -44,7 +39,7 @@ class PackedFullyConnected final : public OpKernel {
   kernels::FullyConnectedParams params_;
   kernels::FullyConnectedKernel kernel_;
   const int32_t* bias_;  // the constant bias (the kernel reads the packed copy)
-  std::unique_ptr<uint8_t[], AlignedDelete> packed_;
+  AlignedBuffer packed_;
   int input_;
   int output_;
 };
@@ -83,8 +78,13 @@ Status PrepareFullyConnected(const PrepareContext& ctx, std::unique_ptr<OpKernel
   p.clamp = ToClamp(*o.clamp());
   const kernels::FullyConnectedKernel& chosen = ctx.kernels.fully_connected;
   if (chosen.pack != nullptr) {
-    *kernel = std::make_unique<PackedFullyConnected>(p, chosen, weights, ctx.input(2),
-                                                     ctx.input_index(0), ctx.output_index(0));
+    AlignedBuffer packed = AllocateAligned(chosen.packed_size(p));
+    if (packed == nullptr) {
+      return ctx.Error(StatusCode::kInvalidArgument, "cannot allocate the packed weights");
+    }
+    *kernel =
+        std::make_unique<PackedFullyConnected>(p, chosen, weights, ctx.input(2), std::move(packed),
+                                               ctx.input_index(0), ctx.output_index(0));
     return Status::Ok();
   }
   *kernel = MakeKernelCall(
