@@ -87,9 +87,7 @@ Status PrepareOperators(Model::Impl* impl) {
 namespace internal {
 
 std::string PrepareContext::Where() const {
-  std::string where = "operator " + std::to_string(op_index);
-  if (op.name() != nullptr) where += " '" + op.name()->str() + "'";
-  return where + " (" + schema::EnumNameOperatorType(op.type()) + ")";
+  return OperatorWhere(op, static_cast<uint32_t>(op_index));
 }
 
 Status PrepareContext::Error(StatusCode code, const std::string& message) const {

@@ -48,6 +48,12 @@ std::string OperatorTypeName(OperatorType type) {
   return "UNKNOWN(" + std::to_string(static_cast<int>(type)) + ")";
 }
 
+std::string OperatorWhere(const schema::Operator& op, uint32_t index) {
+  std::string where = "operator " + std::to_string(index);
+  if (op.name() != nullptr) where += " '" + op.name()->str() + "'";
+  return where + " (" + OperatorTypeName(op.type()) + ")";
+}
+
 const schema::Requantization* OperatorRequantization(const schema::Operator& op) {
   switch (op.options_type()) {
     case OperatorOptions::Conv2DOptions:

@@ -30,6 +30,9 @@ const OpSpec* FindOpSpec(schema::OperatorType type);
 // "CONV_2D", or "UNKNOWN(99)" style names are produced by OperatorTypeName.
 std::string OperatorTypeName(schema::OperatorType type);
 
+// "operator 3 'conv1' (CONV_2D)": how every error names an operator.
+std::string OperatorWhere(const schema::Operator& op, uint32_t index);
+
 // The requantization and clamp of an operator's options, or null when its type has none.
 const schema::Requantization* OperatorRequantization(const schema::Operator& op);
 const schema::Clamp* OperatorClamp(const schema::Operator& op);

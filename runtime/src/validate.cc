@@ -21,12 +21,6 @@ std::string TensorWhere(const schema::Model& model, uint32_t index) {
   return "tensor " + std::to_string(index) + " '" + t->name()->str() + "'";
 }
 
-std::string OpWhere(const schema::Operator& op, uint32_t index) {
-  std::string where = "operator " + std::to_string(index);
-  if (op.name() != nullptr) where += " '" + op.name()->str() + "'";
-  return where + " (" + OperatorTypeName(op.type()) + ")";
-}
-
 bool ToElementType(schema::ElementType in, ElementType* out) {
   switch (in) {
     case schema::ElementType::INT8:
@@ -227,7 +221,7 @@ Status ValidateRequantization(const schema::Operator& op, const std::string& whe
 
 Status ValidateOperator(const schema::Model& model, uint32_t index) {
   const schema::Operator& op = *model.operators()->Get(index);
-  const std::string where = OpWhere(op, index);
+  const std::string where = OperatorWhere(op, index);
   const OpSpec* spec = FindOpSpec(op.type());
   if (spec == nullptr) {
     return Status(StatusCode::kUnsupportedVersion,
@@ -311,7 +305,8 @@ Status ValidateGraph(const schema::Model& model, const std::vector<TensorDesc>& 
     for (const int32_t t : *op.inputs()) {
       if (!defined[static_cast<size_t>(t)]) {
         return Status(StatusCode::kBadGraph,
-                      OpWhere(op, o) + " reads " + TensorWhere(model, static_cast<uint32_t>(t)) +
+                      OperatorWhere(op, o) + " reads " +
+                          TensorWhere(model, static_cast<uint32_t>(t)) +
                           " before any operator produces it (cycle or wrong order)");
       }
     }
@@ -321,7 +316,7 @@ Status ValidateGraph(const schema::Model& model, const std::vector<TensorDesc>& 
         const char* why = tensors[i].is_constant() ? "a constant"
                           : is_graph_input[i]      ? "a graph input"
                                                    : "already produced";
-        return Status(StatusCode::kBadGraph, OpWhere(op, o) + " writes " +
+        return Status(StatusCode::kBadGraph, OperatorWhere(op, o) + " writes " +
                                                  TensorWhere(model, static_cast<uint32_t>(t)) +
                                                  ", which is " + why);
       }
