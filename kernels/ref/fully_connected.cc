@@ -11,10 +11,10 @@
 namespace qrt::kernels::ref {
 
 void FullyConnected(const FullyConnectedParams& p, const int8_t* input, const void* weights,
-                    const int32_t* bias, int8_t* output) {
-  for (int r = 0; r < p.rows; ++r) {
+                    const int32_t* bias, int8_t* output, const OutputTile& tile) {
+  for (int r = tile.m_begin; r < tile.m_end; ++r) {
     const int8_t* in = input + int64_t{r} * p.in_features;
-    for (int n = 0; n < p.out_features; ++n) {
+    for (int n = tile.n_begin; n < tile.n_end; ++n) {
       int64_t acc = bias[n];
       for (int k = 0; k < p.in_features; ++k) {
         acc += (in[k] - p.input_zero_point) *

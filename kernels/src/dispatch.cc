@@ -13,6 +13,7 @@ namespace {
 KernelTable ReferenceTable() {
   KernelTable t;
   t.conv2d.fn = ref::Conv2D;
+  t.depthwise_conv2d.fn = ref::Conv2D;
   t.fully_connected.fn = ref::FullyConnected;
   t.add.fn = ref::Add;
   t.mul.fn = ref::Mul;
@@ -42,6 +43,7 @@ KernelTable SelectKernels(Isa max_isa) {
     t.fully_connected.isa = Isa::kAvx512Vnni;
     t.fully_connected.packed_size = PackedSizeFullyConnected16c4Vnni;
     t.fully_connected.pack = PackFullyConnected16c4Vnni;
+    t.fully_connected.channel_block = kFc16c4Nr;
   }
 #else
   static_cast<void>(max_isa);

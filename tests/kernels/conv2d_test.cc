@@ -173,7 +173,8 @@ TEST_CASE("Conv2D matches the im2col oracle on random shapes and quantizations")
       weights = packed.data();
     }
     std::vector<int8_t> out(acc.size());
-    kernels::ref::Conv2D(p, t.input.data(), weights, t.bias.data(), out.data());
+    kernels::ref::Conv2D(p, t.input.data(), weights, t.bias.data(), out.data(),
+                         kernels::WholeOutput(p));
     for (size_t i = 0; i < acc.size(); ++i) {
       CAPTURE(i);
       const size_t c = i % static_cast<size_t>(p.out_c);
@@ -209,7 +210,7 @@ TEST_CASE("Conv2D with windows entirely in the padding gives the bias alone") {
   const int8_t weights[] = {-2};
   const int32_t bias[] = {10};
   int8_t out[9] = {};
-  kernels::ref::Conv2D(p, input, weights, bias, out);
+  kernels::ref::Conv2D(p, input, weights, bias, out, kernels::WholeOutput(p));
   for (int i = 0; i < 9; ++i) {
     CAPTURE(i);
     CHECK(out[i] == (i == 4 ? 10 + (7 + 5) * -2 + 3 : 13));

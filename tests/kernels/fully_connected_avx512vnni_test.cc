@@ -90,7 +90,8 @@ void ExpectMatchesReference(const FullyConnectedKernel& kernel, const FullyConne
                             const std::vector<int32_t>& bias) {
   const size_t count = static_cast<size_t>(p.rows) * static_cast<size_t>(p.out_features);
   std::vector<int8_t> expected(count);
-  kernels::ref::FullyConnected(p, input.data(), weights, bias.data(), expected.data());
+  kernels::ref::FullyConnected(p, input.data(), weights, bias.data(), expected.data(),
+                               kernels::WholeOutput(p));
 
   const size_t packed_size = kernel.packed_size(p);
   const size_t allocated = (packed_size + kCanaryBytes + 63) / 64 * 64;
@@ -103,7 +104,8 @@ void ExpectMatchesReference(const FullyConnectedKernel& kernel, const FullyConne
 
   const GuardedBytes guarded_input(input);
   std::vector<int8_t> out(count + kCanaryBytes, static_cast<int8_t>(kCanary));
-  kernel.fn(p, guarded_input.data(), packed.get(), bias.data(), out.data());
+  kernel.fn(p, guarded_input.data(), packed.get(), bias.data(), out.data(),
+            kernels::WholeOutput(p));
   ++g_vnni_cases;
   if (std::memcmp(out.data(), expected.data(), count) != 0) {
     const auto mismatch = std::mismatch(expected.begin(), expected.end(), out.begin());

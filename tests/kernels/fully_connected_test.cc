@@ -74,7 +74,8 @@ TEST_CASE("FullyConnected matches the oracle on random shapes and quantizations"
       weights = packed.data();
     }
     std::vector<int8_t> out(acc.size());
-    kernels::ref::FullyConnected(p, in.data(), weights, bias.data(), out.data());
+    kernels::ref::FullyConnected(p, in.data(), weights, bias.data(), out.data(),
+                                 kernels::WholeOutput(p));
     for (size_t i = 0; i < acc.size(); ++i) {
       CAPTURE(i);
       REQUIRE(out[i] ==
@@ -103,7 +104,7 @@ TEST_CASE("FullyConnected at the accumulator extremes") {
     const std::vector<int8_t> w(kK, static_cast<int8_t>(w_value));
     const int32_t bias = 0;
     int8_t out = 0;
-    kernels::ref::FullyConnected(p, in.data(), w.data(), &bias, &out);
+    kernels::ref::FullyConnected(p, in.data(), w.data(), &bias, &out, kernels::WholeOutput(p));
     CHECK(out == (w_value > 0 ? -100 : 100));
   }
 }
@@ -130,7 +131,7 @@ TEST_CASE("int4 weights: value 2j in the low nibble, odd rows padded") {
   const int8_t in[] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
   const int32_t bias[] = {0, 0};
   int8_t out[6] = {};
-  kernels::ref::FullyConnected(p, in, packed, bias, out);
+  kernels::ref::FullyConnected(p, in, packed, bias, out, kernels::WholeOutput(p));
   const int8_t expected[] = {1, -8, -2, 7, 3, 0};
   for (int i = 0; i < 6; ++i) CHECK(out[i] == expected[i]);
 }

@@ -119,7 +119,8 @@ TEST_CASE("conv2d models run exactly as the reference kernel, int8 and int4 weig
       weights = packed.data();
     }
     std::vector<int8_t> expected(static_cast<size_t>(p.batch * p.out_h * p.out_w * p.out_c));
-    kernels::ref::Conv2D(p, x.data(), weights, bias.data(), expected.data());
+    kernels::ref::Conv2D(p, x.data(), weights, bias.data(), expected.data(),
+                         kernels::WholeOutput(p));
     CHECK(RunInt8(b, {x}) == expected);
   }
 }
@@ -149,7 +150,8 @@ TEST_CASE("fully connected, add, mul and concat models run exactly as the refere
     b.SetInputs({in});
     b.SetOutputs({out});
     std::vector<int8_t> expected(6 * 11);
-    kernels::ref::FullyConnected(p, x.data(), w.data(), bias.data(), expected.data());
+    kernels::ref::FullyConnected(p, x.data(), w.data(), bias.data(), expected.data(),
+                                 kernels::WholeOutput(p));
     CHECK(RunInt8(b, {x}) == expected);
   }
   SUBCASE("add and mul with broadcasting") {

@@ -15,6 +15,6 @@ namespace qrt::kernels {
 // `bias` is not read: the packed blocks hold the folded bias.
 void qs8_fully_connected_4x16c4__avx512vnni(const FullyConnectedParams& p, const int8_t* input,
                                             const void* packed_weights, const int32_t* bias,
-                                            int8_t* output);
+                                            int8_t* output, const OutputTile& tile);
 
 }  // namespace qrt::kernels

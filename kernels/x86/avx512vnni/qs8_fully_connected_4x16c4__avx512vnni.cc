@@ -204,7 +204,7 @@ constexpr TileFn kTiles[kMr][kTileBlocks] = {
 
 void qs8_fully_connected_4x16c4__avx512vnni(const FullyConnectedParams& p, const int8_t* input,
                                             const void* packed_weights, const int32_t* bias,
-                                            int8_t* output) {
+                                            int8_t* output, const OutputTile& tile) {
   static_cast<void>(bias);  // folded into the packed blocks
   const Fc16c4Geometry g = GeometryFullyConnected16c4Vnni(p);
   Shape s{};
@@ -217,18 +217,20 @@ void qs8_fully_connected_4x16c4__avx512vnni(const FullyConnectedParams& p, const
   s.hi = _mm512_set1_epi64(p.clamp.hi);
   const auto& tiles = p.weight_type == WeightType::kInt4 ? kTiles<true> : kTiles<false>;
   const auto* packed = static_cast<const uint8_t*>(packed_weights);
+  // tile.n_begin is a multiple of kFc16c4Nr (the kernel's channel_block).
+  const int block_end = (tile.n_end + kFc16c4Nr - 1) / kFc16c4Nr;
   // Channel tiles outside, rows inside: a tile's weights (64 channels x K) stay in
   // cache while the rows stream past them.
-  for (int b0 = 0; b0 < g.blocks; b0 += kTileBlocks) {
-    const int blocks = Min(kTileBlocks, g.blocks - b0);
-    const int last_channels = Min(kFc16c4Nr, p.out_features - (b0 + blocks - 1) * kFc16c4Nr);
+  for (int b0 = tile.n_begin / kFc16c4Nr; b0 < block_end; b0 += kTileBlocks) {
+    const int blocks = Min(kTileBlocks, block_end - b0);
+    const int last_channels = Min(kFc16c4Nr, tile.n_end - (b0 + blocks - 1) * kFc16c4Nr);
     Tile t{};
     t.block = packed + static_cast<size_t>(b0) * g.block_bytes;
     t.last_mask = static_cast<__mmask16>((1u << last_channels) - 1);
-    for (int r0 = 0; r0 < p.rows; r0 += kMr) {
+    for (int r0 = tile.m_begin; r0 < tile.m_end; r0 += kMr) {
       t.input = input + int64_t{r0} * p.in_features;
       t.output = output + int64_t{r0} * p.out_features + b0 * kFc16c4Nr;
-      tiles[Min(kMr, p.rows - r0) - 1][blocks - 1](s, t);
+      tiles[Min(kMr, tile.m_end - r0) - 1][blocks - 1](s, t);
     }
   }
 }

@@ -1,6 +1,6 @@
 // CONV_2D: grouped 2-D convolution (depthwise when groups == input channels) with
 // per-channel requantization and the fused clamp.
-#include "ops/kernel_call.h"
+#include "ops/gemm_op.h"
 #include "ops/op_checks.h"
 #include "ops/ops.h"
 
@@ -68,10 +68,9 @@ Status PrepareConv2D(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
   p.weight_type = ToWeightType(weights.type);
   p.requant = ToChannelRequant(*o.requant());
   p.clamp = ToClamp(*o.clamp());
-  *kernel = MakeKernelCall(
-      p, ctx.kernels.conv2d,
-      {ctx.input_index(0), ctx.input_index(1), ctx.input_index(2), ctx.output_index(0)});
-  return Status::Ok();
+  const bool depthwise = p.groups == p.in_c && p.out_c == p.in_c;
+  return GemmOp<kernels::Conv2DParams, kernels::Conv2DFn>::Make(
+      ctx, p, depthwise ? ctx.kernels.depthwise_conv2d : ctx.kernels.conv2d, kernel);
 }
 
 }  // namespace qrt::internal

@@ -1,50 +1,13 @@
 // FULLY_CONNECTED: rows of the input (its last dimension is K) times the weights'
 // rows, with per-channel requantization and the fused clamp.
-#include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <utility>
 
-#include "ops/kernel_call.h"
+#include "ops/gemm_op.h"
 #include "ops/op_checks.h"
 #include "ops/ops.h"
 
 namespace qrt::internal {
-namespace {
-
-// A kernel that reads its own weight layout (dispatch.h): the weights are packed
-// once, here at Prepare, into a buffer this op owns. The model is immutable after
-// load and shared by every session, so one packed copy serves them all.
-class PackedFullyConnected final : public OpKernel {
- public:
-  PackedFullyConnected(const kernels::FullyConnectedParams& params,
-                       const kernels::FullyConnectedKernel& kernel, const TensorDesc& weights,
-                       const TensorDesc& bias, AlignedBuffer packed, int input, int output)
-      : params_(params),
-        kernel_(kernel),
-        bias_(reinterpret_cast<const int32_t*>(bias.data)),
-        packed_(std::move(packed)),
-        input_(input),
-        output_(output) {
-    kernel_.pack(params_, weights.data, bias_, packed_.get());
-  }
-
-  void Eval(const RunContext& ctx) const override {
-    kernel_.fn(params_, reinterpret_cast<const int8_t*>(ctx.tensor_data[input_]), packed_.get(),
-               bias_, reinterpret_cast<int8_t*>(ctx.tensor_data[output_]));
-  }
-  kernels::Isa isa() const override { return kernel_.isa; }
-
- private:
-  kernels::FullyConnectedParams params_;
-  kernels::FullyConnectedKernel kernel_;
-  const int32_t* bias_;  // the constant bias (the kernel reads the packed copy)
-  AlignedBuffer packed_;
-  int input_;
-  int output_;
-};
-
-}  // namespace
 
 Status PrepareFullyConnected(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel) {
   const auto& o = *ctx.op.options_as_FullyConnectedOptions();
@@ -76,21 +39,8 @@ Status PrepareFullyConnected(const PrepareContext& ctx, std::unique_ptr<OpKernel
   p.weight_type = ToWeightType(weights.type);
   p.requant = ToChannelRequant(*o.requant());
   p.clamp = ToClamp(*o.clamp());
-  const kernels::FullyConnectedKernel& chosen = ctx.kernels.fully_connected;
-  if (chosen.pack != nullptr) {
-    AlignedBuffer packed = AllocateAligned(chosen.packed_size(p));
-    if (packed == nullptr) {
-      return ctx.Error(StatusCode::kInvalidArgument, "cannot allocate the packed weights");
-    }
-    *kernel =
-        std::make_unique<PackedFullyConnected>(p, chosen, weights, ctx.input(2), std::move(packed),
-                                               ctx.input_index(0), ctx.output_index(0));
-    return Status::Ok();
-  }
-  *kernel = MakeKernelCall(
-      p, ctx.kernels.fully_connected,
-      {ctx.input_index(0), ctx.input_index(1), ctx.input_index(2), ctx.output_index(0)});
-  return Status::Ok();
+  return GemmOp<kernels::FullyConnectedParams, kernels::FullyConnectedFn>::Make(
+      ctx, p, ctx.kernels.fully_connected, kernel);
 }
 
 }  // namespace qrt::internal

@@ -12,9 +12,10 @@
 
 namespace qrt::kernels {
 
-using Conv2DFn = void (*)(const Conv2DParams&, const int8_t*, const void*, const int32_t*, int8_t*);
+using Conv2DFn = void (*)(const Conv2DParams&, const int8_t*, const void*, const int32_t*, int8_t*,
+                          const OutputTile&);
 using FullyConnectedFn = void (*)(const FullyConnectedParams&, const int8_t*, const void*,
-                                  const int32_t*, int8_t*);
+                                  const int32_t*, int8_t*, const OutputTile&);
 using AddFn = void (*)(const AddParams&, const int8_t*, const int8_t*, int8_t*);
 using MulFn = void (*)(const MulParams&, const int8_t*, const int8_t*, int8_t*);
 using Pool2DFn = void (*)(const Pool2DParams&, const int8_t*, int8_t*);
@@ -34,29 +35,32 @@ struct Kernel {
   Isa isa = Isa::kReference;
 };
 
-// Weight packing for kernels that read their own layout instead of the canonical
-// [N, K] one. PackedSizeFn gives the bytes of the packed buffer; PackFn fills it
-// from the canonical weights and bias of a model (the FullyConnectedParams must be
-// the ones the kernel will run with: packing folds in the input zero point and the
-// requantization).
-using FullyConnectedPackedSizeFn = size_t (*)(const FullyConnectedParams&);
-using FullyConnectedPackFn = void (*)(const FullyConnectedParams&, const void* weights,
-                                      const int32_t* bias, void* packed);
-
-// A fully connected kernel and how to prepare its weights.
-// - pack == nullptr (the reference): fn takes the canonical weights and bias.
+// A GEMM-shaped kernel (fully connected, convolution) and how to prepare its
+// weights. Kernels that read their own weight layout instead of the canonical one
+// (OHWI / [N, K]) say how to pack it:
+// - pack == nullptr (e.g. the reference): fn takes the canonical weights and bias.
 // - pack != nullptr: the caller packs once, at Prepare, into a buffer of
 //   packed_size(p) bytes aligned to 64, and passes it to fn as `weights`; fn does
 //   not read `bias` (the packed data holds what it needs), so any pointer, e.g.
-//   the original bias, may be passed. The packed buffer depends on p, so it must be
-//   repacked when the parameters change.
-struct FullyConnectedKernel : Kernel<FullyConnectedFn> {
-  FullyConnectedPackedSizeFn packed_size = nullptr;
-  FullyConnectedPackFn pack = nullptr;
+//   the original bias, may be passed. The packed buffer may fold in the input zero
+//   point and the requantization, so it is packed with the Params fn will run with.
+// fn computes one OutputTile; tiles split channels only at multiples of
+// channel_block (the kernel's packed block of output channels).
+template <class Params, class Fn>
+struct GemmKernel : Kernel<Fn> {
+  size_t (*packed_size)(const Params&) = nullptr;
+  void (*pack)(const Params&, const void* weights, const int32_t* bias, void* packed) = nullptr;
+  int channel_block = 1;
 };
 
+using FullyConnectedKernel = GemmKernel<FullyConnectedParams, FullyConnectedFn>;
+using Conv2DKernel = GemmKernel<Conv2DParams, Conv2DFn>;
+
 struct KernelTable {
-  Kernel<Conv2DFn> conv2d;
+  // Any grouped convolution.
+  Conv2DKernel conv2d;
+  // Convolutions with groups == in_c == out_c; the runtime picks this entry for them.
+  Conv2DKernel depthwise_conv2d;
   FullyConnectedKernel fully_connected;
   Kernel<AddFn> add;
   Kernel<MulFn> mul;

@@ -63,6 +63,25 @@ struct FullyConnectedParams {
   OutputClamp clamp;
 };
 
+// The part of a GEMM-shaped output that one kernel call computes: rows
+// [m_begin, m_end) and channels [n_begin, n_end) of the output viewed as [M, N]
+// (fully connected: M = rows, N = out_features; convolution: M = batch * out_h *
+// out_w in NHWC order, N = out_c). Calls on disjoint tiles write disjoint bytes and
+// each output byte depends only on its own row and channel, so threads may run the
+// tiles of one output concurrently and the result does not depend on the split.
+// n_begin is a multiple of the kernel's channel_block (dispatch.h).
+struct OutputTile {
+  int m_begin, m_end;
+  int n_begin, n_end;
+};
+
+inline OutputTile WholeOutput(const FullyConnectedParams& p) {
+  return {0, p.rows, 0, p.out_features};
+}
+inline OutputTile WholeOutput(const Conv2DParams& p) {
+  return {0, p.batch * p.out_h * p.out_w, 0, p.out_c};
+}
+
 // Numpy-style broadcast of two operands of rank `rank` (shapes padded on the
 // left with 1s to the same rank) to out_shape.
 struct BroadcastShapes {

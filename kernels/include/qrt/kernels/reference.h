@@ -11,10 +11,10 @@ namespace qrt::kernels::ref {
 
 // weights: int8 OHWI, or packed int4 rows (see int4.h) when p.weight_type is kInt4.
 void Conv2D(const Conv2DParams& p, const int8_t* input, const void* weights, const int32_t* bias,
-            int8_t* output);
+            int8_t* output, const OutputTile& tile);
 
 void FullyConnected(const FullyConnectedParams& p, const int8_t* input, const void* weights,
-                    const int32_t* bias, int8_t* output);
+                    const int32_t* bias, int8_t* output, const OutputTile& tile);
 
 void Add(const AddParams& p, const int8_t* a, const int8_t* b, int8_t* output);
 
