@@ -1,45 +1,20 @@
 // Nearest-neighbour resize of NHWC planes, the formula of ResizeNearestParams
 // (params.h). Along each axis the output coordinate x maps to the exact rational
-// source coordinate num / den (den > 0):
-//   asymmetric:    x * in / out
-//   half_pixel:    ((2x + 1) * in - out) / (2 * out)
-//   align_corners: x * (in - 1) / (out - 1), 0 when out == 1
-// which is rounded to an integer (floor, ceil, or to nearest with ties to the floor
-// or ceiling) and clamped to [0, in - 1]. Integer arithmetic keeps ties exact where
-// a float coordinate would round them either way.
+// source coordinate num / den of resize_coordinate.h, which is rounded to an
+// integer (floor, ceil, or to nearest with ties to the floor or ceiling) and
+// clamped to [0, in - 1].
 #include <algorithm>
 #include <cstdint>
 
 #include "qrt/kernels/reference.h"
+#include "resize_coordinate.h"
 
 namespace qrt::kernels::ref {
 namespace {
 
-int64_t FloorDiv(int64_t num, int64_t den) {
-  const int64_t q = num / den;
-  return (num % den != 0 && num < 0) ? q - 1 : q;
-}
-
-// Source index along one axis; den > 0 in every case.
+// Source index along one axis.
 int SourceIndex(int x, int in, int out, CoordinateTransform transform, NearestRounding rounding) {
-  int64_t num = 0;
-  int64_t den = 1;
-  switch (transform) {
-    case CoordinateTransform::kAsymmetric:
-      num = int64_t{x} * in;
-      den = out;
-      break;
-    case CoordinateTransform::kHalfPixel:
-      num = (2 * int64_t{x} + 1) * in - out;
-      den = 2 * int64_t{out};
-      break;
-    case CoordinateTransform::kAlignCorners:
-      if (out > 1) {
-        num = int64_t{x} * (in - 1);
-        den = out - 1;
-      }
-      break;
-  }
+  const auto [num, den] = SourceCoordinate(x, in, out, transform);
   int64_t i = 0;
   switch (rounding) {
     case NearestRounding::kFloor:

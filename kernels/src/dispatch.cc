@@ -2,9 +2,27 @@
 
 #include "qrt/kernels/reference.h"
 
+#if QRT_HAVE_AVX2 || QRT_HAVE_AVX512VNNI
+#include "pack/depthwise_conv2d_tap_dwords.h"
+#endif
+#if QRT_HAVE_AVX2
+#include "pack/gemm_8c_avx2.h"
+#include "x86/avx2/avx2.h"
+#endif
 #if QRT_HAVE_AVX512VNNI
-#include "pack/fully_connected_16c4_vnni.h"
+#include "pack/gemm_16c4_vnni.h"
 #include "x86/avx512vnni/avx512vnni.h"
+#endif
+#if QRT_HAVE_NEON
+#include "arm/neon/neon.h"
+#include "pack/depthwise_conv2d_16c_neon.h"
+#include "pack/gemm_16c4_neon.h"
+#endif
+#if QRT_HAVE_NEONDOT
+#include "arm/neondot/neondot.h"
+#endif
+#if QRT_HAVE_AVX2_ELEMENTWISE || QRT_HAVE_AVX512_ELEMENTWISE || QRT_HAVE_NEON_ELEMENTWISE
+#include "simd/elementwise_kernels.h"
 #endif
 
 namespace qrt::kernels {
@@ -27,7 +45,43 @@ KernelTable ReferenceTable() {
   t.softmax.fn = ref::Softmax;
   t.quantize.fn = ref::Quantize;
   t.dequantize.fn = ref::Dequantize;
+  t.conv_transpose2d.fn = ref::ConvTranspose2D;
+  t.resize_bilinear.fn = ref::ResizeBilinear;
+  t.layer_norm.fn = ref::LayerNorm;
+  t.batch_matmul.fn = ref::BatchMatMul;
+  t.slice.fn = ref::Slice;
   return t;
+}
+
+// The xsimd elementwise and pooling kernels of one path (simd/elementwise_kernels.h).
+struct ElementwiseKernels {
+  AddFn add;
+  MulFn mul;
+  Pool2DFn max_pool2d;
+  Pool2DFn average_pool2d;
+  ConcatFn concat;
+  LookupFn lookup;
+  QuantizeFn quantize;
+  DequantizeFn dequantize;
+};
+
+[[maybe_unused]] void OverlayElementwise(KernelTable& t, Isa isa, const ElementwiseKernels& k) {
+  t.add.fn = k.add;
+  t.add.isa = isa;
+  t.mul.fn = k.mul;
+  t.mul.isa = isa;
+  t.max_pool2d.fn = k.max_pool2d;
+  t.max_pool2d.isa = isa;
+  t.average_pool2d.fn = k.average_pool2d;
+  t.average_pool2d.isa = isa;
+  t.concat.fn = k.concat;
+  t.concat.isa = isa;
+  t.lookup.fn = k.lookup;
+  t.lookup.isa = isa;
+  t.quantize.fn = k.quantize;
+  t.quantize.isa = isa;
+  t.dequantize.fn = k.dequantize;
+  t.dequantize.isa = isa;
 }
 
 }  // namespace
@@ -36,17 +90,101 @@ KernelTable ReferenceTable() {
 // capable first, each only where it was built.
 KernelTable SelectKernels(Isa max_isa) {
   KernelTable t = ReferenceTable();
+#if QRT_HAVE_AVX2
+  // Every x86 path at or above AVX2 (kNeon and up are another architecture).
+  if (max_isa == Isa::kAvx2 || max_isa == Isa::kAvx512Vnni) {
+    t.conv2d.fn = qs8_conv2d_4x16__avx2;
+    t.conv2d.isa = Isa::kAvx2;
+    t.conv2d.packed_size = PackedSizeConv2D8cAvx2;
+    t.conv2d.pack = PackConv2D8cAvx2;
+    t.conv2d.channel_block = kGemm8cNr;
+    t.fully_connected.fn = qs8_fully_connected_4x16__avx2;
+    t.fully_connected.isa = Isa::kAvx2;
+    t.fully_connected.packed_size = PackedSizeFullyConnected8cAvx2;
+    t.fully_connected.pack = PackFullyConnected8cAvx2;
+    t.fully_connected.channel_block = kGemm8cNr;
+    t.depthwise_conv2d.fn = qs8_depthwise_conv2d_32c2__avx2;
+    t.depthwise_conv2d.isa = Isa::kAvx2;
+    t.depthwise_conv2d.packed_size = PackedSizeDepthwiseConv2dAvx2;
+    t.depthwise_conv2d.pack = PackDepthwiseConv2dAvx2;
+    t.depthwise_conv2d.channel_block = kDwAvx2MaxBlock;
+  }
+#endif
 #if QRT_HAVE_AVX512VNNI
   // kAvx512Vnni is the most capable x86 path (kNeon and up are another architecture).
   if (max_isa == Isa::kAvx512Vnni) {
+    t.conv2d.fn = qs8_conv2d_4x16c4__avx512vnni;
+    t.conv2d.isa = Isa::kAvx512Vnni;
+    t.conv2d.packed_size = PackedSizeGemm16c4Vnni;
+    t.conv2d.pack = PackGemm16c4Vnni;
+    t.conv2d.channel_block = kGemm16c4Nr;
     t.fully_connected.fn = qs8_fully_connected_4x16c4__avx512vnni;
     t.fully_connected.isa = Isa::kAvx512Vnni;
-    t.fully_connected.packed_size = PackedSizeFullyConnected16c4Vnni;
-    t.fully_connected.pack = PackFullyConnected16c4Vnni;
-    t.fully_connected.channel_block = kFc16c4Nr;
+    t.fully_connected.packed_size = PackedSizeGemm16c4Vnni;
+    t.fully_connected.pack = PackGemm16c4Vnni;
+    t.fully_connected.channel_block = kGemm16c4Nr;
+    t.depthwise_conv2d.fn = qs8_depthwise_conv2d_64c4__avx512vnni;
+    t.depthwise_conv2d.isa = Isa::kAvx512Vnni;
+    t.depthwise_conv2d.packed_size = PackedSizeDepthwiseConv2dVnni;
+    t.depthwise_conv2d.pack = PackDepthwiseConv2dVnni;
+    t.depthwise_conv2d.channel_block = kDwVnniMaxBlock;
   }
 #else
   static_cast<void>(max_isa);
+#endif
+#if QRT_HAVE_NEON
+  // Every Arm path; neondot replaces the GEMM kernels (same packed layout).
+  if (max_isa == Isa::kNeon || max_isa == Isa::kNeonDot) {
+    t.conv2d.fn = qs8_conv2d_2x16c4__neon;
+    t.conv2d.isa = Isa::kNeon;
+    t.conv2d.packed_size = PackedSizeNeonGemm;
+    t.conv2d.pack = PackNeonGemm;
+    t.conv2d.channel_block = kNeonGemmNr;
+    t.fully_connected.fn = qs8_fully_connected_2x16c4__neon;
+    t.fully_connected.isa = Isa::kNeon;
+    t.fully_connected.packed_size = PackedSizeNeonGemm;
+    t.fully_connected.pack = PackNeonGemm;
+    t.fully_connected.channel_block = kNeonGemmNr;
+    t.depthwise_conv2d.fn = qs8_depthwise_conv2d_16c__neon;
+    t.depthwise_conv2d.isa = Isa::kNeon;
+    t.depthwise_conv2d.packed_size = PackedSizeNeonDepthwise;
+    t.depthwise_conv2d.pack = PackNeonDepthwise;
+    t.depthwise_conv2d.channel_block = kNeonDwNr;
+  }
+#endif
+#if QRT_HAVE_NEONDOT
+  if (max_isa == Isa::kNeonDot) {
+    t.conv2d.fn = qs8_conv2d_4x16c4__neondot;
+    t.conv2d.isa = Isa::kNeonDot;
+    t.fully_connected.fn = qs8_fully_connected_4x16c4__neondot;
+    t.fully_connected.isa = Isa::kNeonDot;
+  }
+#endif
+  // The xsimd elementwise and pooling kernels: AVX2 on every x86 path from
+  // kAvx2, AVX-512 over it on kAvx512Vnni, NEON on every Arm path.
+#if QRT_HAVE_AVX2_ELEMENTWISE
+  if (max_isa == Isa::kAvx2 || max_isa == Isa::kAvx512Vnni) {
+    OverlayElementwise(
+        t, Isa::kAvx2,
+        {qs8_add__avx2, qs8_mul__avx2, qs8_max_pool2d__avx2, qs8_average_pool2d__avx2,
+         qs8_concat__avx2, x8_lookup__avx2, f32_qs8_quantize__avx2, qs8_f32_dequantize__avx2});
+  }
+#endif
+#if QRT_HAVE_AVX512_ELEMENTWISE
+  if (max_isa == Isa::kAvx512Vnni) {
+    OverlayElementwise(t, Isa::kAvx512Vnni,
+                       {qs8_add__avx512bw, qs8_mul__avx512bw, qs8_max_pool2d__avx512bw,
+                        qs8_average_pool2d__avx512bw, qs8_concat__avx512bw, x8_lookup__avx512bw,
+                        f32_qs8_quantize__avx512bw, qs8_f32_dequantize__avx512bw});
+  }
+#endif
+#if QRT_HAVE_NEON_ELEMENTWISE
+  if (max_isa == Isa::kNeon || max_isa == Isa::kNeonDot) {
+    OverlayElementwise(
+        t, Isa::kNeon,
+        {qs8_add__neon, qs8_mul__neon, qs8_max_pool2d__neon, qs8_average_pool2d__neon,
+         qs8_concat__neon, x8_lookup__neon, f32_qs8_quantize__neon, qs8_f32_dequantize__neon});
+  }
 #endif
   return t;
 }

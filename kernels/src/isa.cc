@@ -27,6 +27,8 @@ constexpr unsigned kLeaf1EcxOsxsave = 1u << 27;
 constexpr unsigned kLeaf1EcxAvx = 1u << 28;
 constexpr unsigned kLeaf7EbxAvx2 = 1u << 5;
 constexpr unsigned kLeaf7EbxAvx512F = 1u << 16;
+constexpr unsigned kLeaf7EbxAvx512Dq = 1u << 17;
+constexpr unsigned kLeaf7EbxAvx512Cd = 1u << 28;
 constexpr unsigned kLeaf7EbxAvx512Bw = 1u << 30;
 constexpr unsigned kLeaf7EbxAvx512Vl = 1u << 31;
 constexpr unsigned kLeaf7EcxAvx512Vnni = 1u << 11;
@@ -67,9 +69,11 @@ CpuFeatures DetectCpuFeatures() {
   const bool ymm_state = (xcr0 & kXcr0SseAvx) == kXcr0SseAvx;
   const bool zmm_state = (xcr0 & kXcr0Avx512) == kXcr0Avx512;
   cpu.avx2 = ymm_state && (ebx & kLeaf7EbxAvx2) != 0;
-  cpu.avx512_vnni = zmm_state && cpu.avx2 && (ebx & kLeaf7EbxAvx512F) != 0 &&
-                    (ebx & kLeaf7EbxAvx512Bw) != 0 && (ebx & kLeaf7EbxAvx512Vl) != 0 &&
-                    (ecx & kLeaf7EcxAvx512Vnni) != 0;
+  // DQ and CD too: the xsimd AVX-512 code is compiled with them (every VNNI CPU has both).
+  constexpr unsigned kAvx512Ebx = kLeaf7EbxAvx512F | kLeaf7EbxAvx512Dq | kLeaf7EbxAvx512Cd |
+                                  kLeaf7EbxAvx512Bw | kLeaf7EbxAvx512Vl;
+  cpu.avx512_vnni =
+      zmm_state && cpu.avx2 && (ebx & kAvx512Ebx) == kAvx512Ebx && (ecx & kLeaf7EcxAvx512Vnni) != 0;
 #elif defined(__aarch64__) && defined(__linux__)
   const unsigned long hwcap = getauxval(AT_HWCAP);
   cpu.neon = (hwcap & HWCAP_ASIMD) != 0;

@@ -98,10 +98,20 @@ size_t qrt_model_output_element_count(const qrt_model* model, size_t i) {
 
 const char* qrt_model_isa(const qrt_model* model) { return model->model->isa(); }
 
+static_assert(QRT_MAX_SESSION_THREADS == qrt::kMaxSessionThreads);
+
 qrt_status qrt_session_create(const qrt_model* model, qrt_session** session) {
+  return qrt_session_create_with_options(model, nullptr, session);
+}
+
+qrt_status qrt_session_create_with_options(const qrt_model* model,
+                                           const qrt_session_options* options,
+                                           qrt_session** session) {
   if (model == nullptr || session == nullptr) return NullArgument("model or session");
+  qrt::SessionOptions session_options;
+  if (options != nullptr) session_options.num_threads = options->num_threads;
   std::unique_ptr<qrt::Session> created;
-  qrt::Status status = qrt::Session::Create(model->model, &created);
+  qrt::Status status = qrt::Session::Create(model->model, &created, session_options);
   if (status.ok()) {
     *session = new (std::nothrow) qrt_session{std::move(created)};
     if (*session == nullptr)

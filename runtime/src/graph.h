@@ -14,6 +14,7 @@
 #include "qrt/kernels/dispatch.h"
 #include "qrt/qrt.h"
 #include "qrt/schema/qrt_generated.h"
+#include "thread_pool.h"
 
 namespace qrt::internal {
 
@@ -61,6 +62,8 @@ struct RunContext {
   uint8_t* const* tensor_data;
   // Room for one operator's input pointers (sized to the widest operator).
   const int8_t** input_pointers;
+  // The session's threads, for operators that split their output.
+  ThreadPool* thread_pool;
 };
 
 // A prepared operator: parameters resolved, shapes checked, kernel chosen. Eval

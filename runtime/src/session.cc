@@ -45,6 +45,7 @@ Status CheckAccess(const std::vector<TensorInfo>& infos, std::string_view name, 
 
 struct Session::State {
   SessionOptions options;
+  std::unique_ptr<internal::ThreadPool> thread_pool;
   internal::AlignedBuffer arena;
   std::vector<uint8_t*> tensor_data;
   std::vector<const int8_t*> input_pointers;
@@ -59,9 +60,19 @@ Session::~Session() = default;
 Status Session::Create(std::shared_ptr<const Model> model, std::unique_ptr<Session>* session,
                        const SessionOptions& options) {
   if (model == nullptr) return Status(StatusCode::kInvalidArgument, "model is null");
+  if (options.num_threads < 1 || options.num_threads > kMaxSessionThreads) {
+    return Status(StatusCode::kInvalidArgument,
+                  "num_threads is " + std::to_string(options.num_threads) + "; it must be 1 to " +
+                      std::to_string(kMaxSessionThreads));
+  }
   const Model::Impl& impl = model->impl();
   auto state = std::make_unique<State>();
   state->options = options;
+  state->thread_pool = std::make_unique<internal::ThreadPool>(options.num_threads);
+  if (state->thread_pool->num_threads() != options.num_threads) {
+    return Status(StatusCode::kInvalidArgument,
+                  "cannot start " + std::to_string(options.num_threads) + " threads");
+  }
   state->arena = internal::AllocateAligned(impl.arena_bytes);
   if (state->arena == nullptr) {
     return Status(StatusCode::kInvalidArgument,
@@ -110,7 +121,8 @@ Status Session::SetInput(std::string_view name, const float* data, size_t count)
 
 Status Session::Run() {
   const Model::Impl& impl = model_->impl();
-  const internal::RunContext ctx{state_->tensor_data.data(), state_->input_pointers.data()};
+  const internal::RunContext ctx{state_->tensor_data.data(), state_->input_pointers.data(),
+                                 state_->thread_pool.get()};
   if (!state_->options.profile) {
     for (const internal::PreparedOp& op : impl.ops) op.kernel->Eval(ctx);
   } else {

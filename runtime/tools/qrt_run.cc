@@ -40,6 +40,7 @@ struct Args {
   std::vector<std::string> inputs;
   std::string output_dir;
   std::string isa;
+  int threads = 1;
 };
 
 template <typename T>
@@ -142,7 +143,9 @@ Status Run(const Args& args) {
   std::vector<InputSpec> specs;
   QRT_RETURN_IF_ERROR(LoadModelAndInputs(args.model_path, args.isa, args.inputs, &model, &specs));
   std::unique_ptr<Session> session;
-  QRT_RETURN_IF_ERROR(CreateSession(model, SessionOptions(), &session));
+  SessionOptions options;
+  options.num_threads = args.threads;
+  QRT_RETURN_IF_ERROR(CreateSession(model, options, &session));
   std::error_code ec;
   if (specs.size() == 1 && fs::is_directory(specs[0].path, ec)) {
     return RunDirectory(*model, session.get(), specs[0].path, args.output_dir);
@@ -162,6 +165,9 @@ int Main(int argc, char** argv) {
                  "Directory for the outputs (created if missing)")
       ->required();
   AddIsaOption(&app, &args.isa);
+  app.add_option("--threads", args.threads, "Threads per run (outputs do not depend on it)")
+      ->check(CLI::Range(1, kMaxSessionThreads))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   return ReportError("qrt-run", Run(args));

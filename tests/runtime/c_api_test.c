@@ -18,6 +18,7 @@ static int failures = 0;
 int main(int argc, char** argv) {
   qrt_model* model = NULL;
   qrt_session* session = NULL;
+  qrt_session_options options;
   float image[8 * 8 * 3];
   float probs[10];
   int8_t logits[10];
@@ -39,7 +40,11 @@ int main(int argc, char** argv) {
   EXPECT(qrt_model_output_element_count(model, 1) == 10);
   EXPECT(strlen(qrt_model_isa(model)) > 0);
 
-  EXPECT(qrt_session_create(model, &session) == QRT_OK);
+  options.num_threads = 0;
+  EXPECT(qrt_session_create_with_options(model, &options, &session) == QRT_INVALID_ARGUMENT);
+  EXPECT(strstr(qrt_last_error(), "num_threads") != NULL);
+  options.num_threads = 2;
+  EXPECT(qrt_session_create_with_options(model, &options, &session) == QRT_OK);
   qrt_model_free(model); /* the session keeps it alive */
   for (i = 0; i < 8 * 8 * 3; ++i) image[i] = (float)sin(0.2 * (double)i);
   EXPECT(qrt_session_get_output_f32(session, "probs", probs, 10) == QRT_FAILED_PRECONDITION);

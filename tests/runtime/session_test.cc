@@ -91,17 +91,20 @@ TEST_CASE("session inputs and outputs are checked by name, count and type") {
   }
 }
 
-TEST_CASE("Run() performs no heap allocation, profiled or not") {
+TEST_CASE("Run() performs no heap allocation, profiled or not, on one thread or several") {
   Fixture f;
-  for (const bool profile : {false, true}) {
-    CAPTURE(profile);
-    auto session = f.NewSession({profile});
-    const std::vector<float> image = Image(1);
-    REQUIRE(session->SetInput("image", image.data(), image.size()).ok());
-    REQUIRE(session->Run().ok());
-    const int64_t before = allocations.load();
-    for (int i = 0; i < 3; ++i) REQUIRE(session->Run().ok());
-    CHECK(allocations.load() == before);
+  for (const int threads : {1, 3}) {
+    for (const bool profile : {false, true}) {
+      CAPTURE(threads);
+      CAPTURE(profile);
+      auto session = f.NewSession({.profile = profile, .num_threads = threads});
+      const std::vector<float> image = Image(1);
+      REQUIRE(session->SetInput("image", image.data(), image.size()).ok());
+      REQUIRE(session->Run().ok());
+      const int64_t before = allocations.load();
+      for (int i = 0; i < 3; ++i) REQUIRE(session->Run().ok());
+      CHECK(allocations.load() == before);
+    }
   }
 }
 

@@ -9,12 +9,27 @@
 
 namespace qrt::kernels {
 
-// Fully connected on weights packed by PackFullyConnected16c4Vnni
-// (pack/fully_connected_16c4_vnni.h), int8 or int4 as p.weight_type says: tiles
-// of up to 4 rows x 4 blocks of 16 channels, K in groups of 4 (c4) for vpdpbusd.
-// `bias` is not read: the packed blocks hold the folded bias.
+// Grouped convolution as an implicit GEMM on weights packed by PackGemm16c4Vnni
+// (pack/gemm_16c4_vnni.h), int8 or int4 as p.weight_type says: tiles of up to 4
+// output pixels x 4 blocks of 16 channels of one group, K in groups of 4 (c4) for
+// vpdpbusd, activations read in place from the NHWC input. `bias` is not read:
+// the packed blocks hold the folded bias.
+void qs8_conv2d_4x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
+                                   const void* packed_weights, const int32_t* bias, int8_t* output,
+                                   const OutputTile& tile);
+
+// Fully connected as the 1x1 convolution over [rows, 1, 1, in_features] it is:
+// the same kernel and packing (PackGemm16c4Vnni's FullyConnectedParams overload).
 void qs8_fully_connected_4x16c4__avx512vnni(const FullyConnectedParams& p, const int8_t* input,
                                             const void* packed_weights, const int32_t* bias,
                                             int8_t* output, const OutputTile& tile);
+
+// Depthwise convolution (groups == in_c == out_c; any kernel size, stride,
+// dilation, padding) on weights packed by PackDepthwiseConv2dVnni
+// (pack/depthwise_conv2d_tap_dwords.h): blocks of 64 channels, four kernel rows
+// per dword for vpdpbusd. `bias` is not read: the packed blocks hold the folded bias.
+void qs8_depthwise_conv2d_64c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
+                                           const void* packed_weights, const int32_t* bias,
+                                           int8_t* output, const OutputTile& tile);
 
 }  // namespace qrt::kernels

@@ -3,14 +3,14 @@
 //   std::shared_ptr<const qrt::Model> model;
 //   qrt::Status s = qrt::Model::LoadFile("model.qrt", &model);
 //   std::unique_ptr<qrt::Session> session;
-//   s = qrt::Session::Create(model, &session);
+//   s = qrt::Session::Create(model, &session, {.num_threads = 2});
 //   s = session->SetInput("image", pixels.data(), pixels.size());   // float or int8
 //   s = session->Run();
 //   s = session->GetOutput("logits", scores.data(), scores.size());
 //
 // A Model is immutable once loaded and may be shared by any number of Sessions on
-// any threads. A Session holds the activation arena and is used by one thread at a
-// time. Run() performs no heap allocation.
+// any threads. A Session holds the activation arena and its thread pool, and is used
+// by one thread at a time. Run() performs no heap allocation.
 #pragma once
 
 #include <cstddef>
@@ -95,7 +95,13 @@ class Model {
 struct SessionOptions {
   // Record the time of every operator in each Run (see Session::profile()).
   bool profile = false;
+  // Threads that run each operator, the caller of Run included (1: Run uses only
+  // the calling thread and the session starts no threads). Between 1 and
+  // kMaxSessionThreads, else Session::Create fails with kInvalidArgument. Outputs
+  // are byte-identical for every thread count.
+  int num_threads = 1;
 };
+inline constexpr int kMaxSessionThreads = 256;
 
 // Time spent in one operator, summed over the profiled runs.
 struct OperatorProfile {

@@ -73,7 +73,20 @@ size_t qrt_model_output_element_count(const qrt_model* model, size_t i);
 /* The instruction set chosen for the kernels, e.g. "reference". */
 const char* qrt_model_isa(const qrt_model* model);
 
+/* Options of a session (see qrt::SessionOptions). */
+typedef struct qrt_session_options {
+  /* Threads that run each operator, the caller of qrt_session_run included: 1 to
+   * QRT_MAX_SESSION_THREADS, else QRT_INVALID_ARGUMENT. Outputs do not depend on it. */
+  int num_threads;
+} qrt_session_options;
+#define QRT_MAX_SESSION_THREADS 256
+
+/* A session with one thread. */
 qrt_status qrt_session_create(const qrt_model* model, qrt_session** session);
+/* options may be NULL (one thread). */
+qrt_status qrt_session_create_with_options(const qrt_model* model,
+                                           const qrt_session_options* options,
+                                           qrt_session** session);
 void qrt_session_free(qrt_session* session);
 qrt_status qrt_session_set_input_i8(qrt_session* session, const char* name, const int8_t* data,
                                     size_t count);

@@ -1,7 +1,9 @@
 // The OpKernel of the GEMM-shaped operators (FULLY_CONNECTED, CONV_2D): the
 // prepared parameters, the chosen kernel and its weights, packed here once when
 // the kernel reads its own layout (dispatch.h). The model is immutable after load
-// and shared by every session, so one packed copy serves them all.
+// and shared by every session, so one packed copy serves them all; the split into
+// tiles depends on the session's thread count and is made at each Eval (a few
+// integer operations).
 #pragma once
 
 #include <memory>
@@ -9,6 +11,7 @@
 
 #include "graph.h"
 #include "qrt/kernels/dispatch.h"
+#include "qrt/kernels/tiling.h"
 
 namespace qrt::internal {
 
@@ -36,9 +39,16 @@ class GemmOp final : public OpKernel {
     return Status::Ok();
   }
 
+  // Splits the output into tiles for the session's threads (tiling.h); with one
+  // thread that is one call on the whole output.
   void Eval(const RunContext& ctx) const override {
-    kernel_.fn(params_, reinterpret_cast<const int8_t*>(ctx.tensor_data[input_]), weights_, bias_,
-               reinterpret_cast<int8_t*>(ctx.tensor_data[output_]), kernels::WholeOutput(params_));
+    const auto* input = reinterpret_cast<const int8_t*>(ctx.tensor_data[input_]);
+    auto* output = reinterpret_cast<int8_t*>(ctx.tensor_data[output_]);
+    const kernels::TileGrid tiles =
+        kernels::SplitOutput(params_, kernel_.channel_block, ctx.thread_pool->num_threads());
+    ctx.thread_pool->Run(tiles.count(), [&](int tile) {
+      kernel_.fn(params_, input, weights_, bias_, output, tiles.Tile(tile));
+    });
   }
   kernels::Isa isa() const override { return kernel_.isa; }
 

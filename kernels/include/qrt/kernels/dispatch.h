@@ -27,6 +27,12 @@ using LookupFn = void (*)(const LookupParams&, const int8_t*, int8_t*);
 using SoftmaxFn = void (*)(const SoftmaxParams&, const int8_t*, int8_t*);
 using QuantizeFn = void (*)(const QuantizeParams&, const float*, int8_t*);
 using DequantizeFn = void (*)(const DequantizeParams&, const int8_t*, float*);
+using ConvTranspose2DFn = void (*)(const ConvTranspose2DParams&, const int8_t*, const void*,
+                                   const int32_t*, int8_t*);
+using ResizeBilinearFn = void (*)(const ResizeBilinearParams&, const int8_t*, int8_t*);
+using LayerNormFn = void (*)(const LayerNormParams&, const int8_t*, int8_t*);
+using BatchMatMulFn = void (*)(const BatchMatMulParams&, const int8_t*, const int8_t*, int8_t*);
+using SliceFn = void (*)(const SliceParams&, const int8_t*, int8_t*);
 
 // A kernel and the path it came from (reported by qrt-bench per operator).
 template <class Fn>
@@ -74,6 +80,13 @@ struct KernelTable {
   Kernel<SoftmaxFn> softmax;
   Kernel<QuantizeFn> quantize;
   Kernel<DequantizeFn> dequantize;
+  // Any transposed convolution. The runtime runs those whose kernel equals their
+  // stride as GEMMs on fully_connected instead (conv_transpose2d_gemm.h).
+  Kernel<ConvTranspose2DFn> conv_transpose2d;
+  Kernel<ResizeBilinearFn> resize_bilinear;
+  Kernel<LayerNormFn> layer_norm;
+  Kernel<BatchMatMulFn> batch_matmul;
+  Kernel<SliceFn> slice;
 };
 
 // The kernels for the most capable path at or below max_isa. The caller makes

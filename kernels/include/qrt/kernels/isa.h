@@ -17,7 +17,7 @@ std::optional<Isa> ParseIsa(std::string_view name);
 
 struct CpuFeatures {
   bool avx2 = false;         // AVX2 with OS support for YMM state
-  bool avx512_vnni = false;  // AVX-512 F/BW/VL/VNNI with OS support for ZMM state
+  bool avx512_vnni = false;  // AVX-512 F/CD/DQ/BW/VL/VNNI with OS support for ZMM state
   bool neon = false;         // Armv8 Advanced SIMD
   bool neon_dot = false;     // Armv8.2 SDOT/UDOT
 };

@@ -193,6 +193,105 @@ struct SoftmaxParams {
   OutputClamp clamp;
 };
 
+// Transposed 2-D convolution (ONNX ConvTranspose with groups 1, dilation 1).
+// Weights are OHWI [out_c, kernel_h, kernel_w, in_c] as for Conv2D (int8, or int4
+// with one packed row per output channel), bias int32 [out_c]. Every input pixel
+// (iy, ix) adds its taps to output pixels y = iy * stride_h - pad_top + ky,
+// x = ix * stride_w - pad_left + kx; gathered per output (n, y, x, c):
+//   acc = bias[c] + sum over (ky, kx, i) and the input pixels (iy, ix) inside the
+//         input that reach (y, x) through (ky, kx) of (in(n, iy, ix, i) - zx) * w[c, ky, kx, i]
+//   out = Requantize(acc, requant[c], zy, clamp)
+// out_h and out_w are the output tensor's; output pixels no tap reaches get the bias.
+struct ConvTranspose2DParams {
+  int batch, in_h, in_w, in_c;
+  int out_h, out_w, out_c;
+  int kernel_h, kernel_w;
+  int stride_h, stride_w;
+  int pad_top, pad_left;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  WeightType weight_type;
+  ChannelRequant requant;
+  OutputClamp clamp;
+};
+
+// Bits of the interpolation weights of ResizeBilinear: a weight w in [0, 1] is
+// held as an integer in [0, 2^kResizeBilinearWeightBits].
+inline constexpr int kResizeBilinearWeightBits = 11;
+
+// Bilinear resize of NHWC planes. Along each axis the output coordinate maps to
+// the source coordinate src of ResizeNearestParams (asymmetric, half_pixel,
+// align_corners), computed as an exact fraction num / den and clamped to
+// [0, in - 1]; i0 = floor(src), i1 = min(i0 + 1, in - 1) and the weight of i1 is
+// f = floor(frac(src) * 2^B + 1/2) with B = kResizeBilinearWeightBits (i0 gets
+// 2^B - f). Per output (n, y, x, c):
+//   acc = sum over the 2 x 2 neighbours of wy * wx * (in(n, iy, ix, c) - zx)
+//   out = Requantize(acc, requant, zy, clamp), requant ~ Sx / (Sy * 2^(2B))
+// |acc| <= 255 * 2^(2B) < 2^31.
+struct ResizeBilinearParams {
+  int batch, in_h, in_w, channels;
+  int out_h, out_w;
+  CoordinateTransform transform;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  Dyadic requant;
+  OutputClamp clamp;
+};
+
+// Fraction bits of the normalized value inside LayerNorm.
+inline constexpr int kLayerNormFractionBits = 16;
+
+// Layer normalization over the last axis of rows x depth, integer-only. Per row,
+// with d_i = in_i - zx and F = kLayerNormFractionBits:
+//   S = sum d_i, c_i = depth * d_i - S            (depth times the centred value)
+//   W = depth * sum d_i^2 - S^2 + epsilon         (depth^2 times the variance, plus
+//                                                  epsilon = round(eps * depth^2 / Sx^2))
+//   k = floor((62 - bit_width(W)) / 2), r = isqrt(W * 4^k)   (floor of the square root;
+//                                                  W * 4^k is in [2^60, 2^62))
+//   n_i = round(c_i * 2^(k + F) / r), ties up      (the normalized value in QF;
+//                                                  0 when W == 0)
+//   out_i = Requantize(gamma[i] * n_i + beta[i], requant[i], zy, clamp)
+// with gamma int8 per channel (scale Sg_i), beta int32 in units of Sg_i * 2^-F and
+// requant[i] ~ Sg_i / (Sy * 2^F). The model keeps depth <= 2^16, epsilon <= 2^60
+// and max|gamma| * (sqrt(depth - 1) + 1) * 2^F + max|beta| < 2^31.
+struct LayerNormParams {
+  int rows;
+  int depth;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int64_t epsilon;
+  const int8_t* gamma;  // depth entries
+  const int32_t* beta;  // depth entries
+  ChannelRequant requant;  // depth entries
+  OutputClamp clamp;
+};
+
+// Matrix product of two int8 activations with numpy-broadcast batch dimensions:
+// a [batch_a..., m, k], b [batch_b..., k, n] ([batch_b..., n, k] when transpose_b),
+// out [batch..., m, n] where `batch` broadcasts batch_a and batch_b (rank 0 is one
+// matrix). Per output matrix and its operand matrices A, B:
+//   acc = sum_j (A[i, j] - za) * (B[j, l] - zb)     (B[l, j] when transpose_b)
+//   out[i, l] = Requantize(acc, requant, zy, clamp)
+// The model keeps k * 255 * 255 < 2^31.
+struct BatchMatMulParams {
+  BroadcastShapes batch;
+  int m, k, n;
+  bool transpose_b;
+  int32_t a_zero_point, b_zero_point, output_zero_point;
+  Dyadic requant;
+  OutputClamp clamp;
+};
+
+// Strided slice: out[i_0, ..., i_{r-1}] = in[begin_0 + i_0 * step_0, ...], out_shape
+// given; every index it reads lies inside in_shape, and no step is 0.
+struct SliceParams {
+  int rank;
+  int32_t in_shape[kMaxRank];
+  int32_t out_shape[kMaxRank];
+  int32_t begin[kMaxRank];
+  int32_t step[kMaxRank];
+};
+
 // Model boundary: q = clamp(round_half_even(x / scale) + zero_point, -128, 127);
 // NaN maps to zero_point.
 struct QuantizeParams {

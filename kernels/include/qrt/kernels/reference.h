@@ -38,6 +38,18 @@ void Lookup(const LookupParams& p, const int8_t* input, int8_t* output);
 
 void Softmax(const SoftmaxParams& p, const int8_t* input, int8_t* output);
 
+// weights: int8 OHWI, or packed int4 rows when p.weight_type is kInt4.
+void ConvTranspose2D(const ConvTranspose2DParams& p, const int8_t* input, const void* weights,
+                     const int32_t* bias, int8_t* output);
+
+void ResizeBilinear(const ResizeBilinearParams& p, const int8_t* input, int8_t* output);
+
+void LayerNorm(const LayerNormParams& p, const int8_t* input, int8_t* output);
+
+void BatchMatMul(const BatchMatMulParams& p, const int8_t* a, const int8_t* b, int8_t* output);
+
+void Slice(const SliceParams& p, const int8_t* input, int8_t* output);
+
 void Quantize(const QuantizeParams& p, const float* input, int8_t* output);
 
 void Dequantize(const DequantizeParams& p, const int8_t* input, float* output);

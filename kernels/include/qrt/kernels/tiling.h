@@ -1,0 +1,66 @@
+// How a GEMM-shaped output [M, N] (params.h: OutputTile) is cut into tiles for
+// threads. Shared by the runtime and the benchmarks so both measure the same split.
+//
+// Policy (SplitOutput):
+// - Only one dimension is cut. M is cut when M >= N (convolutions: many pixels,
+//   few channels), N otherwise (fully connected with few rows). Cutting M makes
+//   every tile read all the weights and its own rows of the input; cutting N makes
+//   every tile read all the input and its own slice of the weights, so the split
+//   re-reads the smaller operand. If the preferred dimension has fewer units than
+//   threads, the other one is cut instead, when it has more.
+// - M is cut at multiples of kTileRowAlign rows (kernels compute a few rows at a
+//   time; aligned cuts add no partial row blocks), N at multiples of the kernel's
+//   channel_block, so n_begin is always a multiple of channel_block.
+// - A tile holds at least kMinTileMacs multiply-accumulates, so that a tile amortises
+//   handing it to a thread; an output smaller than two such tiles stays whole.
+// - Otherwise there is one tile per thread, the units dealt out as evenly as
+//   possible (tile sizes differ by at most one unit): for equal-cost rows or
+//   channels this is the most balanced split, and the fewest tiles means the least
+//   re-reading. Threads take tiles dynamically, so more tiles than threads would
+//   only help a thread that is preempted, at the cost of re-reading operands.
+// The split depends only on the shape and the thread count, and any split gives
+// the same bytes (params.h), so results do not depend on the thread count.
+#pragma once
+
+#include <cstdint>
+
+#include "qrt/kernels/params.h"
+
+namespace qrt::kernels {
+
+inline constexpr int kTileRowAlign = 4;
+inline constexpr int kTilesPerThread = 4;
+inline constexpr int64_t kMinTileMacs = int64_t{1} << 17;
+
+// A split of [0, m) x [0, n) into count() tiles along one dimension. Tile(i) is
+// computed on demand, so a split needs no storage.
+class TileGrid {
+ public:
+  TileGrid() = default;
+  TileGrid(int m, int n, bool split_m, int unit, int tile_count);
+
+  int count() const { return tile_count_; }
+  // Tile i, 0 <= i < count(). The tiles are disjoint and cover [0, m) x [0, n).
+  OutputTile Tile(int index) const;
+
+ private:
+  int m_ = 0;
+  int n_ = 0;
+  bool split_m_ = true;
+  int unit_ = 1;  // rows or channels per unit of the cut dimension
+  int units_ = 1;
+  int tile_count_ = 1;
+};
+
+// Cuts the [m, n] output of a GEMM-shaped kernel whose output elements each cost
+// `depth` multiply-accumulates (fully connected: in_features; convolution:
+// kernel_h * kernel_w * in_c / groups) into tiles for num_threads threads, per the
+// policy above. channel_block is the kernel's (dispatch.h). Any non-positive
+// argument gives one whole-output tile.
+TileGrid SplitOutput(int m, int n, int64_t depth, int channel_block, int num_threads);
+
+// The same for the whole output of a kernel (WholeOutput(p)).
+TileGrid SplitOutput(const FullyConnectedParams& p, int channel_block, int num_threads);
+TileGrid SplitOutput(const Conv2DParams& p, int channel_block, int num_threads);
+
+}  // namespace qrt::kernels

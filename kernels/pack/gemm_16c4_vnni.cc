@@ -1,0 +1,150 @@
+#include "pack/gemm_16c4_vnni.h"
+
+#include <cstring>
+
+#include "ref/weights.h"
+
+namespace qrt::kernels {
+namespace {
+
+constexpr size_t kBiasBytes = kGemm16c4Nr * sizeof(int32_t);
+constexpr size_t kRowAlignment = 64;
+
+// The channel that accumulator lane j of a block holds (see the header).
+int LaneChannel(int j) { return j % 2 == 0 ? j / 2 : kGemm16c4Nr / 2 + j / 2; }
+
+// The weights of one convolution group as the kernel walks them.
+struct GroupWeights {
+  const Conv2DParams& p;
+  const void* weights;
+  int first_channel;  // of the group
+  int out_c;          // channels of the group
+  int in_c;           // input channels of the group
+  int64_t row_length;
+
+  // w[first_channel + n, segment, i], or 0 outside the group's channels.
+  int32_t At(int n, int segment, int i) const {
+    if (n >= out_c || i >= in_c) return 0;
+    return ref::WeightAt(weights, p.weight_type, row_length, first_channel + n,
+                         int64_t{segment} * in_c + i);
+  }
+};
+
+// Fills one block: channels n0 .. n0 + 15 of group `w`.
+void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t* bias, int n0,
+               uint8_t* block) {
+  const bool int4 = w.p.weight_type == WeightType::kInt4;
+  int32_t folded_bias[kGemm16c4Nr];
+  int64_t multiplier[kGemm16c4Nr];
+  int64_t rounding[kGemm16c4Nr];
+  int64_t shift[kGemm16c4Nr];
+  uint8_t* groups = block + kBiasBytes;
+  for (int j = 0; j < kGemm16c4Nr; ++j) {
+    const int n = n0 + LaneChannel(j);
+    int64_t sum_w = 0;
+    for (int s = 0; s < geo.segments; ++s) {
+      for (int q = 0; q < geo.segment_groups; ++q) {
+        uint8_t* bytes = groups +
+                         (static_cast<size_t>(s) * geo.segment_groups + q) * kGemm16c4GroupBytes +
+                         4 * j;
+        for (int t = 0; t < 4; ++t) {
+          if (int4) {
+            const int32_t lo = w.At(n, s, 8 * q + t);
+            const int32_t hi = w.At(n, s, 8 * q + 4 + t);
+            sum_w += lo + hi;
+            bytes[t] = static_cast<uint8_t>(((lo ^ 8) & 0x0F) | ((hi ^ 8) & 0x0F) << 4);
+          } else {
+            const int32_t v = w.At(n, s, 4 * q + t);
+            sum_w += v;
+            bytes[t] = static_cast<uint8_t>(v);
+          }
+        }
+      }
+    }
+    const bool real = n < w.out_c;
+    const int c = w.first_channel + n;
+    // |sum_w| <= K * 127 < 2^38 and zx + 128 is in [0, 255], so the product and
+    // the difference fit int64; the narrowing is the reference's modulo 2^32.
+    folded_bias[j] =
+        real ? static_cast<int32_t>(bias[c] - (w.p.input_zero_point + int64_t{128}) * sum_w) : 0;
+    const int channel = LaneChannel(j);
+    multiplier[channel] = real ? w.p.requant.multiplier[c] : 0;
+    shift[channel] = real ? w.p.requant.shift[c] : 1;
+    rounding[channel] = int64_t{1} << (shift[channel] - 1);
+  }
+  std::memcpy(block, folded_bias, sizeof(folded_bias));
+  uint8_t* tail =
+      groups + static_cast<size_t>(geo.segments) * geo.segment_groups * kGemm16c4GroupBytes;
+  std::memcpy(tail, multiplier, sizeof(multiplier));
+  std::memcpy(tail + kGemm16c4Int64ArrayBytes, rounding, sizeof(rounding));
+  std::memcpy(tail + 2 * kGemm16c4Int64ArrayBytes, shift, sizeof(shift));
+}
+
+}  // namespace
+
+Conv2DParams Conv2DOfFullyConnected(const FullyConnectedParams& p) {
+  Conv2DParams c{};
+  c.batch = p.rows;
+  c.in_h = c.in_w = c.out_h = c.out_w = 1;
+  c.in_c = p.in_features;
+  c.out_c = p.out_features;
+  c.kernel_h = c.kernel_w = 1;
+  c.stride_h = c.stride_w = 1;
+  c.dilation_h = c.dilation_w = 1;
+  c.groups = 1;
+  c.input_zero_point = p.input_zero_point;
+  c.output_zero_point = p.output_zero_point;
+  c.weight_type = p.weight_type;
+  c.requant = p.requant;
+  c.clamp = p.clamp;
+  return c;
+}
+
+Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p) {
+  const int k_per_group = p.weight_type == WeightType::kInt4 ? 8 : 4;
+  const int in_c = p.in_c / p.groups;
+  Gemm16c4Geometry g{};
+  g.group_blocks = (p.out_c / p.groups + kGemm16c4Nr - 1) / kGemm16c4Nr;
+  g.segment_groups = (in_c + k_per_group - 1) / k_per_group;
+  g.segments = p.kernel_h * p.kernel_w;
+  g.block_bytes = kBiasBytes +
+                  static_cast<size_t>(g.segments) * g.segment_groups * kGemm16c4GroupBytes +
+                  3 * kGemm16c4Int64ArrayBytes;
+  g.zero_row_offset = static_cast<size_t>(p.groups) * g.group_blocks * g.block_bytes;
+  return g;
+}
+
+size_t PackedSizeGemm16c4Vnni(const Conv2DParams& p) {
+  const size_t zero_row = static_cast<size_t>(p.in_c / p.groups);
+  return GeometryGemm16c4Vnni(p).zero_row_offset +
+         (zero_row + kRowAlignment - 1) / kRowAlignment * kRowAlignment;
+}
+
+size_t PackedSizeGemm16c4Vnni(const FullyConnectedParams& p) {
+  return PackedSizeGemm16c4Vnni(Conv2DOfFullyConnected(p));
+}
+
+void PackGemm16c4Vnni(const Conv2DParams& p, const void* weights, const int32_t* bias,
+                      void* packed) {
+  const Gemm16c4Geometry geo = GeometryGemm16c4Vnni(p);
+  const int in_c = p.in_c / p.groups;
+  const int out_c = p.out_c / p.groups;
+  const int64_t row_length = int64_t{p.kernel_h} * p.kernel_w * in_c;
+  auto* block = static_cast<uint8_t*>(packed);
+  for (int g = 0; g < p.groups; ++g) {
+    const GroupWeights w{p, weights, g * out_c, out_c, in_c, row_length};
+    for (int b = 0; b < geo.group_blocks; ++b, block += geo.block_bytes) {
+      PackBlock(geo, w, bias, b * kGemm16c4Nr, block);
+    }
+  }
+  auto* zero_row = static_cast<uint8_t*>(packed) + geo.zero_row_offset;
+  std::memset(zero_row, static_cast<uint8_t>(p.input_zero_point),
+              PackedSizeGemm16c4Vnni(p) - geo.zero_row_offset);
+}
+
+void PackGemm16c4Vnni(const FullyConnectedParams& p, const void* weights, const int32_t* bias,
+                      void* packed) {
+  PackGemm16c4Vnni(Conv2DOfFullyConnected(p), weights, bias, packed);
+}
+
+}  // namespace qrt::kernels

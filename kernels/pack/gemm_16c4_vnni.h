@@ -1,0 +1,89 @@
+// The packed weight layout of the AVX-512 VNNI implicit GEMM
+// (qs8_conv2d_4x16c4__avx512vnni, which fully connected also runs as a 1x1
+// convolution) and its pack functions. The layout belongs to the kernel, never to
+// the model file: the runtime packs the canonical OHWI / [N, K] weights once, at
+// Prepare, into a 64-byte aligned buffer.
+//
+// A convolution is `groups` GEMMs. Each group's out_c / groups output channels are
+// cut into blocks of kGemm16c4Nr = 16 (the last block padded with inert channels);
+// the blocks of group 0 come first, then those of group 1, and so on. Each block is
+// one contiguous stream, every part a multiple of 64 bytes:
+//   int32 folded_bias[16]  bias[n] - (zx + 128) * sum_k w[n, k]   (mod 2^32)
+//   weights                kernel_h * kernel_w segments, one per kernel position
+//                          (ky, kx) in OHWI order, each of segment_groups groups
+//                          of 16 x 4 bytes covering the group's in_c / groups
+//                          input channels i:
+//                          int8: byte 4j + t of group q = w[n(j), ky, kx, 4q + t]
+//                          int4: byte 4j + t of group q = (w[n(j), ky, kx, 8q + t] ^ 8)
+//                                             | (w[n(j), ky, kx, 8q + 4 + t] ^ 8) << 4
+//   int64 multiplier[16]   requant[n].multiplier
+//   int64 rounding[16]     2^(requant[n].shift - 1)
+//   int64 shift[16]        requant[n].shift
+// Weights past the group's input channels are 0 (int4: the biased nibble 8), so
+// whatever input byte meets them adds nothing. Padded channels have bias 0,
+// weights 0, multiplier 0 and shift 1; their outputs are never stored.
+//
+// Lane order: the int32 accumulator lane j of a block holds channel
+// n(j) = j / 2 for even j and 8 + j / 2 for odd j, so that the kernel's 64-bit
+// requantization of the even lanes gives channels 0..7 and of the odd lanes
+// channels 8..15, in order; the int64 arrays are in channel order.
+//
+// After the blocks: a zero-point row, in_c / groups bytes of zx (64-byte
+// aligned), that the kernel reads in place of kernel positions outside the input.
+//
+// Why the bias folding is exact: vpdpbusd multiplies unsigned by signed bytes,
+// so the kernel feeds u = x + 128 (x ^ 0x80) and
+//   acc = bias + sum_k (x - zx) w = bias + sum_k (u - 128 - zx) w
+//       = [bias - (zx + 128) sum_k w] + sum_k u w.
+// The bracket is the folded bias. Every step is a ring operation, so computing
+// it in wrapping int32 gives exactly the reference's int64 sum narrowed modulo
+// 2^32, for any input, in or out of the accumulator bound. A position outside the
+// input reads zx from the zero-point row and adds (zx + 128) w, which the folded
+// bias takes away again, as the reference's skipped position adds nothing.
+//
+// int4 nibbles are stored biased by 8 (w ^ 8 == w + 8 for 4-bit two's
+// complement), so the kernel unpacks a nibble with an AND and one byte subtract.
+// The low nibbles of a group are i = 8q..8q+3, the high nibbles 8q+4..8q+7: one
+// AND gives the first c4 group and a 16-bit shift plus AND the second.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "qrt/kernels/params.h"
+
+namespace qrt::kernels {
+
+inline constexpr int kGemm16c4Nr = 16;
+// Bytes of one group of weights: 16 channels x 4 bytes (4 int8 or 8 int4 values).
+inline constexpr size_t kGemm16c4GroupBytes = kGemm16c4Nr * 4;
+// Bytes of one per-channel int64 array of a block (multiplier, rounding, shift).
+inline constexpr size_t kGemm16c4Int64ArrayBytes = kGemm16c4Nr * sizeof(int64_t);
+
+struct Gemm16c4Geometry {
+  int group_blocks;        // blocks per convolution group: ceil(out_c / groups / 16)
+  int segment_groups;      // weight groups per kernel position: ceil(in_c / groups / 4),
+                           // int4 ceil(in_c / groups / 8)
+  int segments;            // kernel positions: kernel_h * kernel_w
+  size_t block_bytes;      // 64 + segments * segment_groups * 64 + 3 * 128
+  size_t zero_row_offset;  // of the zero-point row, after every block
+};
+
+// Fully connected as the 1x1 convolution it is: rows pixels [rows, 1, 1, K].
+Conv2DParams Conv2DOfFullyConnected(const FullyConnectedParams& p);
+
+// Defined in the baseline translation unit and called by the kernel, so no inline
+// helper is shared between baseline and AVX-512 code (see anchors: ODR).
+Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p);
+
+size_t PackedSizeGemm16c4Vnni(const Conv2DParams& p);
+size_t PackedSizeGemm16c4Vnni(const FullyConnectedParams& p);
+
+// packed: PackedSizeGemm16c4Vnni(p) bytes, 64-byte aligned. weights are OHWI
+// (fully connected: [N, K]), int8 or int4 rows as p.weight_type says.
+void PackGemm16c4Vnni(const Conv2DParams& p, const void* weights, const int32_t* bias,
+                      void* packed);
+void PackGemm16c4Vnni(const FullyConnectedParams& p, const void* weights, const int32_t* bias,
+                      void* packed);
+
+}  // namespace qrt::kernels

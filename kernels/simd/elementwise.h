@@ -1,0 +1,234 @@
+// The xsimd elementwise kernels: Add, Mul, Lookup, Concat, Quantize and
+// Dequantize, each one template on the xsimd architecture, bit-identical to its
+// reference kernel in kernels/ref/ (the formulas of params.h). Instantiated by
+// the per-ISA translation units (kernels/x86/avx2/elementwise_avx2.cc,
+// kernels/x86/avx512vnni/elementwise_avx512.cc, kernels/arm/neon/elementwise_neon.cc),
+// each compiled with its ISA's flags; everything here is in an anonymous
+// namespace (see arch_ops.h on ODR).
+//
+// Where a call's parameters leave the domain the vector code reproduces exactly
+// (an output clamp outside int8, a quantization zero point beyond 2^24) or its
+// shape would make the vector loop slower than the scalar one (broadcast rows
+// shorter than a vector), the kernel calls the reference kernel instead.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <xsimd/xsimd.hpp>
+
+#include "qrt/kernels/params.h"
+#include "qrt/kernels/reference.h"
+#include "simd/arch_ops.h"
+#include "simd/plan.h"
+#include "simd/vector_requant.h"
+
+namespace qrt::kernels::simd {
+namespace {
+
+// Calls row(a_offset, b_offset, out_offset) for every row of a broadcast plan.
+template <class Row>
+void ForEachBroadcastRow(const BroadcastPlan& plan, const Row& row) {
+  int64_t index[kMaxRank] = {};
+  int64_t a_offset = 0;
+  int64_t b_offset = 0;
+  const int64_t rows = plan.count / plan.row_length;
+  for (int64_t r = 0; r < rows; ++r) {
+    row(a_offset, b_offset, r * plan.row_length);
+    for (int d = plan.outer_rank - 1; d >= 0; --d) {
+      a_offset += plan.a_stride[d];
+      b_offset += plan.b_stride[d];
+      if (++index[d] < plan.outer_size[d]) break;
+      a_offset -= plan.a_stride[d] * plan.outer_size[d];
+      b_offset -= plan.b_stride[d] * plan.outer_size[d];
+      index[d] = 0;
+    }
+  }
+}
+
+// Whether the broadcast is worth the vector loop: rows of at least a vector, or
+// a single row.
+bool VectorRows(const BroadcastPlan& plan, int lanes) {
+  return plan.row_length >= lanes || plan.row_length == plan.count;
+}
+
+// Runs a binary elementwise operation over a broadcast, row by row: operand(x)
+// maps the loaded int8 lanes of a (or b) to int32, combine(x, y) the two to the
+// output lanes (already in [-128, 127]). A broadcast operand of a row is
+// computed once, from its one element.
+template <class A, class OperandA, class OperandB, class Combine>
+void BinaryRows(const BroadcastPlan& plan, const int8_t* a, const int8_t* b, int8_t* out,
+                const OperandA& operand_a, const OperandB& operand_b, const Combine& combine) {
+  constexpr int kLanes = static_cast<int>(I32<A>::size);
+  ForEachBroadcastRow(plan, [&](int64_t a_offset, int64_t b_offset, int64_t out_offset) {
+    const int8_t* a_row = a + a_offset;
+    const int8_t* b_row = b + b_offset;
+    int8_t* out_row = out + out_offset;
+    const int as = plan.a_row_stride;
+    const int bs = plan.b_row_stride;
+    if (as != 0 && bs != 0) {
+      ForEachRun(plan.row_length, kLanes, a_row, as, b_row, bs, out_row,
+                 [&](const int8_t* x, const int8_t* y, int8_t* z) {
+                   Ops<A>::StoreI8(
+                       z, combine(operand_a(Ops<A>::LoadI8(x)), operand_b(Ops<A>::LoadI8(y))));
+                 });
+    } else if (as != 0) {
+      const I32<A> y = operand_b(I32<A>(b_row[0]));
+      ForEachRun(plan.row_length, kLanes, a_row, as, b_row, 0, out_row,
+                 [&](const int8_t* x, const int8_t*, int8_t* z) {
+                   Ops<A>::StoreI8(z, combine(operand_a(Ops<A>::LoadI8(x)), y));
+                 });
+    } else {
+      const I32<A> x = operand_a(I32<A>(a_row[0]));
+      ForEachRun(plan.row_length, kLanes, a_row, 0, b_row, bs, out_row,
+                 [&](const int8_t*, const int8_t* y, int8_t* z) {
+                   Ops<A>::StoreI8(z, combine(x, operand_b(Ops<A>::LoadI8(y))));
+                 });
+    }
+  });
+}
+
+template <class A>
+void Add(const AddParams& p, const int8_t* a, const int8_t* b, int8_t* output) {
+  RequantPlan out_plan;
+  const BroadcastPlan plan = MakeBroadcastPlan(p.shapes);
+  if (!MakeRequantPlan(p.out_requant, p.output_zero_point, p.clamp.lo, p.clamp.hi, &out_plan) ||
+      !VectorRows(plan, static_cast<int>(I32<A>::size))) {
+    ref::Add(p, a, b, output);
+    return;
+  }
+  if (plan.count == 0) return;
+  const VectorRescale<A> rescale_a(MakeRescalePlan(p.a_requant, 0));
+  const VectorRescale<A> rescale_b(MakeRescalePlan(p.b_requant, 0));
+  const VectorRequant<A> requant(out_plan);
+  const I32<A> za(p.a_zero_point);
+  const I32<A> zb(p.b_zero_point);
+  const int32_t left_shift = p.left_shift;
+  BinaryRows<A>(
+      plan, a, b, output, [&](I32<A> x) { return rescale_a((x - za) << left_shift); },
+      [&](I32<A> y) { return rescale_b((y - zb) << left_shift); },
+      [&](I32<A> x, I32<A> y) { return requant(x + y); });
+}
+
+template <class A>
+void Mul(const MulParams& p, const int8_t* a, const int8_t* b, int8_t* output) {
+  RequantPlan out_plan;
+  const BroadcastPlan plan = MakeBroadcastPlan(p.shapes);
+  if (!MakeRequantPlan(p.requant, p.output_zero_point, p.clamp.lo, p.clamp.hi, &out_plan) ||
+      !VectorRows(plan, static_cast<int>(I32<A>::size))) {
+    ref::Mul(p, a, b, output);
+    return;
+  }
+  if (plan.count == 0) return;
+  const VectorRequant<A> requant(out_plan);
+  const I32<A> za(p.a_zero_point);
+  const I32<A> zb(p.b_zero_point);
+  BinaryRows<A>(
+      plan, a, b, output, [&](I32<A> x) { return x - za; }, [&](I32<A> y) { return y - zb; },
+      [&](I32<A> x, I32<A> y) { return requant(x * y); });
+}
+
+template <class A>
+void Lookup(const LookupParams& p, const int8_t* input, int8_t* output) {
+  const typename Ops<A>::LookupTable table = Ops<A>::PrepareLookup(p.table);
+  ForEachRun(p.count, static_cast<int>(I8<A>::size), input, output,
+             [&table](const int8_t* x, int8_t* y) {
+               Ops<A>::Lookup(I8<A>::load_unaligned(x), table).store_unaligned(y);
+             });
+}
+
+template <class A>
+void Concat(const ConcatParams& p, const int8_t* const* inputs, int8_t* output) {
+  constexpr int kLanes = static_cast<int>(I32<A>::size);
+  constexpr Dyadic kIdentity{int32_t{1} << 30, 30};  // Rescale(x, kIdentity) == x
+  int64_t out_axis = 0;
+  for (int i = 0; i < p.num_inputs; ++i) out_axis += p.axis_sizes[i];
+  const int64_t out_row = out_axis * p.inner;
+  int64_t row_begin = 0;
+  for (int i = 0; i < p.num_inputs; ++i) {
+    const int64_t in_row = int64_t{p.axis_sizes[i]} * p.inner;
+    // Not ChannelRequant::At: an inline function of a shared header (ODR).
+    const Dyadic d{p.requant.multiplier[i], p.requant.shift[i]};
+    const int8_t* in = inputs[i];
+    if (d.multiplier == kIdentity.multiplier && d.shift == kIdentity.shift &&
+        p.zero_points[i] == p.output_zero_point) {
+      // clamp(in - z + z, -128, 127) == in.
+      for (int64_t o = 0; o < p.outer; ++o) {
+        std::memcpy(output + o * out_row + row_begin, in + o * in_row, static_cast<size_t>(in_row));
+      }
+    } else {
+      RequantPlan plan;
+      MakeRequantPlan(d, p.output_zero_point, INT8_MIN, INT8_MAX, &plan);  // always in domain
+      const VectorRequant<A> requant(plan);
+      const I32<A> zero_point(p.zero_points[i]);
+      for (int64_t o = 0; o < p.outer; ++o) {
+        ForEachRun(in_row, kLanes, in + o * in_row, output + o * out_row + row_begin,
+                   [&](const int8_t* x, int8_t* y) {
+                     Ops<A>::StoreI8(y, requant(Ops<A>::LoadI8(x) - zero_point));
+                   });
+      }
+    }
+    row_begin += in_row;
+  }
+}
+
+// Beyond this |zero point| the int32 sum below could differ from the
+// reference's double one; the reference handles such (invalid) parameters.
+constexpr int32_t kQuantizeZeroPointLimit = int32_t{1} << 24;
+
+template <class A>
+void Quantize(const QuantizeParams& p, const float* input, int8_t* output) {
+  if (p.zero_point < -kQuantizeZeroPointLimit || p.zero_point > kQuantizeZeroPointLimit) {
+    ref::Quantize(p, input, output);
+    return;
+  }
+  constexpr int kLanes = static_cast<int>(F32<A>::size);
+  // Beyond +-2^25 every zero point above saturates the output alike.
+  const F32<A> limit(33554432.0f);
+  const F32<A> scale(p.scale);
+  const F32<A> zero(0.0f);
+  const I32<A> zero_point(p.zero_point);
+  const I32<A> q_min(INT8_MIN);
+  const I32<A> q_max(INT8_MAX);
+  const auto step = [&](const float* x, int8_t* y) {
+    const F32<A> scaled = Ops<A>::Divide(F32<A>::load_unaligned(x), scale);  // IEEE division
+    // Round half to even; NaN becomes 0, so that it maps to clamp(zero_point)
+    // (isnan, not scaled != scaled: xsimd's float != is an ordered compare).
+    F32<A> rounded = xsimd::select(xsimd::isnan(scaled), zero, xsimd::nearbyint(scaled));
+    rounded = xsimd::min(xsimd::max(rounded, -limit), limit);
+    const I32<A> q = xsimd::batch_cast<int32_t>(rounded) + zero_point;  // exact: integral
+    Ops<A>::StoreI8(y, xsimd::min(xsimd::max(q, q_min), q_max));
+  };
+  int64_t i = 0;
+  for (; i + kLanes <= p.count; i += kLanes) step(input + i, output + i);
+  if (i == p.count) return;
+  const auto rest = static_cast<size_t>(p.count - i);
+  alignas(64) float in_copy[kMaxStepBytes] = {};
+  alignas(64) int8_t out_copy[kMaxStepBytes];
+  std::memcpy(in_copy, input + i, rest * sizeof(float));
+  step(in_copy, out_copy);
+  std::memcpy(output + i, out_copy, rest);
+}
+
+template <class A>
+void Dequantize(const DequantizeParams& p, const int8_t* input, float* output) {
+  constexpr int kLanes = static_cast<int>(F32<A>::size);
+  const F32<A> scale(p.scale);
+  const I32<A> zero_point(p.zero_point);
+  const auto step = [&](const int8_t* x, float* y) {
+    // The int32 difference converts exactly (|q - z| < 2^24 for valid zero
+    // points) or rounds as the reference's conversion does; one product.
+    (scale * xsimd::batch_cast<float>(Ops<A>::LoadI8(x) - zero_point)).store_unaligned(y);
+  };
+  int64_t i = 0;
+  for (; i + kLanes <= p.count; i += kLanes) step(input + i, output + i);
+  if (i == p.count) return;
+  const auto rest = static_cast<size_t>(p.count - i);
+  alignas(64) int8_t in_copy[kMaxStepBytes] = {};
+  alignas(64) float out_copy[kMaxStepBytes];
+  std::memcpy(in_copy, input + i, rest);
+  step(in_copy, out_copy);
+  std::memcpy(output + i, out_copy, rest * sizeof(float));
+}
+
+}  // namespace
+}  // namespace qrt::kernels::simd

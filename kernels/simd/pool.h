@@ -1,0 +1,193 @@
+// The xsimd pooling kernels: MaxPool2D and AveragePool2D over NHWC, vectorised
+// over channels, each one template on the xsimd architecture, bit-identical to
+// kernels/ref/max_pool2d.cc and average_pool2d.cc (the formulas of Pool2DParams
+// in params.h). Instantiated by the per-ISA translation units beside
+// elementwise.h's kernels; everything here is in an anonymous namespace (see
+// arch_ops.h on ODR).
+//
+// Channels come in vectors; when the channel count is not a multiple of the
+// vector, the last vector is the one ending at the last channel (it overlaps the
+// one before and writes the same values again), or, with fewer channels than a
+// vector, goes through stack copies. An output clamp outside int8 (which the
+// reference narrows modulo 256) or an empty one sends the call to the reference.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <xsimd/xsimd.hpp>
+
+#include "qrt/kernels/params.h"
+#include "qrt/kernels/reference.h"
+#include "simd/arch_ops.h"
+#include "simd/plan.h"
+#include "simd/vector_requant.h"
+
+namespace qrt::kernels::simd {
+namespace {
+
+// The offsets k in [0, kernel) whose coordinate start + k lies in [lo, hi)
+// (kernels/ref/pool_window.h).
+struct Window {
+  int begin, end;
+  int Size() const { return end > begin ? end - begin : 0; }
+};
+Window ClipWindow(int start, int kernel, int lo, int hi) {
+  return Window{lo - start > 0 ? lo - start : 0, hi - start < kernel ? hi - start : kernel};
+}
+
+bool ClampInInt8(const OutputClamp& clamp) {
+  return clamp.lo >= INT8_MIN && clamp.hi <= INT8_MAX && clamp.lo <= clamp.hi;
+}
+
+// Calls pixel(in, out, ky, kx, ...) for every output pixel: `in` the input pixel
+// at the window's (0, 0) offset (as an element offset; it may lie in the
+// padding, only offsets inside ky x kx are read), `out` the output pixel.
+template <class Pixel>
+void ForEachWindow(const Pool2DParams& p, const Pixel& pixel) {
+  for (int n = 0; n < p.batch; ++n) {
+    for (int y = 0; y < p.out_h; ++y) {
+      const int y0 = y * p.stride_h - p.pad_top;
+      const Window ky = ClipWindow(y0, p.kernel_h, 0, p.in_h);
+      const Window padded_ky = ClipWindow(y0, p.kernel_h, -p.pad_top, p.in_h + p.pad_bottom);
+      for (int x = 0; x < p.out_w; ++x) {
+        const int x0 = x * p.stride_w - p.pad_left;
+        const Window kx = ClipWindow(x0, p.kernel_w, 0, p.in_w);
+        const Window padded_kx = ClipWindow(x0, p.kernel_w, -p.pad_left, p.in_w + p.pad_right);
+        const int64_t in_at = ((int64_t{n} * p.in_h + y0) * p.in_w + x0) * p.channels;
+        const int64_t out_at = ((int64_t{n} * p.out_h + y) * p.out_w + x) * p.channels;
+        pixel(in_at, out_at, ky, kx, padded_ky.Size() * padded_kx.Size());
+      }
+    }
+  }
+}
+
+// Calls block(c, partial) for the channel vectors of a pixel, `lanes` channels
+// from c. With channels >= lanes, the last vector ends at the last channel;
+// with fewer, one call with partial set, whose loads and store must go through
+// stack copies of `channels` bytes.
+template <class Block>
+void ForEachChannelBlock(int channels, int lanes, const Block& block) {
+  if (channels >= lanes) {
+    for (int c = 0;; c += lanes) {
+      if (c + lanes > channels) c = channels - lanes;
+      block(c, false);
+      if (c + lanes == channels) return;
+    }
+  }
+  block(0, true);
+}
+
+template <class A>
+void MaxPool2D(const Pool2DParams& p, const int8_t* input, int8_t* output) {
+  if (!ClampInInt8(p.clamp)) {
+    ref::MaxPool2D(p, input, output);
+    return;
+  }
+  constexpr int kLanes = static_cast<int>(I8<A>::size);
+  const I8<A> lo(static_cast<int8_t>(p.clamp.lo));
+  const I8<A> hi(static_cast<int8_t>(p.clamp.hi));
+  const I8<A> lowest(static_cast<int8_t>(INT8_MIN));
+  const auto empty = static_cast<int8_t>(ClampScalar(p.input_zero_point, p.clamp.lo, p.clamp.hi));
+  const auto channels = static_cast<size_t>(p.channels);
+  const int64_t row = int64_t{p.in_w} * p.channels;
+  ForEachWindow(p, [&](int64_t in_at, int64_t out_at, Window ky, Window kx, int) {
+    int8_t* out = output + out_at;
+    if (ky.Size() == 0 || kx.Size() == 0) {
+      std::memset(out, empty, channels);
+      return;
+    }
+    ForEachChannelBlock(p.channels, kLanes, [&](int c, bool partial) {
+      alignas(64) int8_t copy[kMaxStepBytes] = {};
+      I8<A> max = lowest;
+      for (int i = ky.begin; i < ky.end; ++i) {
+        for (int j = kx.begin; j < kx.end; ++j) {
+          const int8_t* x = input + in_at + i * row + int64_t{j} * p.channels + c;
+          if (partial) x = static_cast<const int8_t*>(std::memcpy(copy, x, channels));
+          max = xsimd::max(max, I8<A>::load_unaligned(x));
+        }
+      }
+      max = xsimd::min(xsimd::max(max, lo), hi);
+      if (partial) {
+        max.store_unaligned(copy);
+        std::memcpy(out, copy, channels);
+      } else {
+        max.store_unaligned(out + c);
+      }
+    });
+  });
+}
+
+// Requantizations by window size, computed when a size first shows up: a
+// window's size changes only along the borders, a few sizes per call.
+template <class A>
+class CountRequants {
+ public:
+  explicit CountRequants(const Pool2DParams& p) : p_(p) {}
+  const VectorRequant<A>& For(int count) {
+    Entry& e = entries_[count % kEntries];
+    if (e.count != count) {
+      RequantPlan plan;
+      // Not ChannelRequant::At: an inline function of a shared header (ODR).
+      const Dyadic d{p_.count_requant.multiplier[count - 1], p_.count_requant.shift[count - 1]};
+      MakeRequantPlan(d, p_.output_zero_point, p_.clamp.lo, p_.clamp.hi,
+                      &plan);  // in domain: checked by the caller
+      e.requant = VectorRequant<A>(plan);
+      e.count = count;
+    }
+    return e.requant;
+  }
+
+ private:
+  static constexpr int kEntries = 16;
+  struct Entry {
+    int count = 0;
+    VectorRequant<A> requant;
+  };
+  const Pool2DParams& p_;
+  Entry entries_[kEntries];
+};
+
+template <class A>
+void AveragePool2D(const Pool2DParams& p, const int8_t* input, int8_t* output) {
+  if (!ClampInInt8(p.clamp)) {
+    ref::AveragePool2D(p, input, output);
+    return;
+  }
+  constexpr int kLanes = static_cast<int>(I32<A>::size);
+  const auto empty = static_cast<int8_t>(ClampScalar(p.output_zero_point, p.clamp.lo, p.clamp.hi));
+  const auto channels = static_cast<size_t>(p.channels);
+  const int64_t row = int64_t{p.in_w} * p.channels;
+  CountRequants<A> requants(p);
+  ForEachWindow(p, [&](int64_t in_at, int64_t out_at, Window ky, Window kx, int padded_count) {
+    int8_t* out = output + out_at;
+    const int valid = ky.Size() * kx.Size();
+    const int count = p.count_include_pad ? padded_count : valid;
+    if (count == 0) {
+      std::memset(out, empty, channels);
+      return;
+    }
+    const VectorRequant<A>& requant = requants.For(count);
+    // sum(in - zx) == sum(in) - valid * zx, exactly in int32.
+    const I32<A> start(-valid * p.input_zero_point);
+    ForEachChannelBlock(p.channels, kLanes, [&](int c, bool partial) {
+      alignas(64) int8_t copy[kMaxStepBytes] = {};
+      I32<A> acc = start;
+      for (int i = ky.begin; i < ky.end; ++i) {
+        for (int j = kx.begin; j < kx.end; ++j) {
+          const int8_t* x = input + in_at + i * row + int64_t{j} * p.channels + c;
+          if (partial) x = static_cast<const int8_t*>(std::memcpy(copy, x, channels));
+          acc += Ops<A>::LoadI8(x);
+        }
+      }
+      if (partial) {
+        Ops<A>::StoreI8(copy, requant(acc));
+        std::memcpy(out, copy, channels);
+      } else {
+        Ops<A>::StoreI8(out + c, requant(acc));
+      }
+    });
+  });
+}
+
+}  // namespace
+}  // namespace qrt::kernels::simd

@@ -1,0 +1,90 @@
+// requant.h's Rescale and Requantize on xsimd batches of int32 lanes, from the
+// plans of plan.h, and the loop helpers the xsimd kernels share. Everything is
+// a template on the xsimd architecture inside an anonymous namespace (see
+// arch_ops.h on ODR).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <xsimd/xsimd.hpp>
+
+#include "simd/arch_ops.h"
+#include "simd/plan.h"
+
+namespace qrt::kernels::simd {
+namespace {
+
+template <class A>
+using I32 = xsimd::batch<int32_t, A>;
+template <class A>
+using I8 = xsimd::batch<int8_t, A>;
+template <class A>
+using F32 = xsimd::batch<float, A>;
+
+// The most bytes a step of any kernel covers (an AVX-512 int8 batch), the size
+// of the stack copies that carry a partial last step.
+constexpr int kMaxStepBytes = 64;
+
+// Rescale(x, d) + offset, the low 32 bits of each lane (the value itself
+// wherever it fits int32).
+template <class A>
+class VectorRescale {
+ public:
+  explicit VectorRescale(const RescalePlan& plan) : k_(Ops<A>::Prepare(plan)) {}
+  I32<A> operator()(I32<A> x) const { return Ops<A>::Rescale(x, k_); }
+
+ private:
+  typename Ops<A>::RescaleConstants k_;
+};
+
+// Requantize(acc, d, zy, lo, hi) in every lane, exactly (plan.h's RequantPlan).
+template <class A>
+class VectorRequant {
+ public:
+  VectorRequant() : VectorRequant(RequantPlan{{0, 1, 0, 0}, 0, 0, 0, 0}) {}
+  explicit VectorRequant(const RequantPlan& plan)
+      : rescale_(plan.rescale), x_lo_(plan.x_lo), x_hi_(plan.x_hi), lo_(plan.lo), hi_(plan.hi) {}
+  I32<A> operator()(I32<A> acc) const {
+    const I32<A> x = xsimd::min(xsimd::max(acc, x_lo_), x_hi_);
+    return xsimd::min(xsimd::max(rescale_(x), lo_), hi_);
+  }
+
+ private:
+  VectorRescale<A> rescale_;
+  I32<A> x_lo_, x_hi_, lo_, hi_;
+};
+
+int32_t ClampScalar(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+// Calls step(a, b, out) for each run of `lanes` elements of a row of n, a and b
+// advancing by a_stride and b_stride (0 or 1) per element; a partial last run
+// goes through zero-filled stack copies of the operands that advance (a
+// broadcast operand, stride 0, is never read by the step) and of the output, so
+// nothing outside the tensors is read or written.
+template <class Step>
+void ForEachRun(int64_t n, int lanes, const int8_t* a, int a_stride, const int8_t* b, int b_stride,
+                int8_t* out, const Step& step) {
+  int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) step(a + i * a_stride, b + i * b_stride, out + i);
+  if (i == n) return;
+  const auto rest = static_cast<size_t>(n - i);
+  alignas(64) int8_t a_copy[kMaxStepBytes] = {};
+  alignas(64) int8_t b_copy[kMaxStepBytes] = {};
+  alignas(64) int8_t out_copy[kMaxStepBytes];
+  const int8_t* a_run = a + i * a_stride;
+  const int8_t* b_run = b + i * b_stride;
+  if (a_stride != 0) a_run = static_cast<const int8_t*>(std::memcpy(a_copy, a_run, rest));
+  if (b_stride != 0) b_run = static_cast<const int8_t*>(std::memcpy(b_copy, b_run, rest));
+  step(a_run, b_run, out_copy);
+  std::memcpy(out + i, out_copy, rest);
+}
+
+// One operand: step(in, out) per run of `lanes` elements.
+template <class Step>
+void ForEachRun(int64_t n, int lanes, const int8_t* in, int8_t* out, const Step& step) {
+  ForEachRun(n, lanes, in, 1, in, 0, out,
+             [&step](const int8_t* x, const int8_t*, int8_t* y) { step(x, y); });
+}
+
+}  // namespace
+}  // namespace qrt::kernels::simd

@@ -1,0 +1,339 @@
+// The depthwise convolution of the x86 paths, written once over a per-ISA
+// vector-ops struct and instantiated in each ISA's own translation unit
+// (qs8_depthwise_conv2d_64c4__avx512vnni.cc, qs8_depthwise_conv2d_32c2__avx2.cc)
+// on weights packed by pack/depthwise_conv2d_tap_dwords.h, whose header
+// comment gives the layout and the exactness argument.
+//
+// Per output row segment and channel block, the kernel builds "columns": for an
+// input column ix and a group g of T kernel rows it loads the T input rows'
+// channel vectors (a vector of zx bytes where a row or the column lies outside
+// the input, so padding holds zx as the formula says) and interleaves them into
+// four vectors whose dword lanes hold the T taps of one channel (Ops::Interleave).
+// Each output pixel is then sum over (g, kx) of one dot product per vector
+// (Ops::Dot: vpdpbusd or vpmaddwd + vpaddd) of the column at its input column
+// with the packed weights of (g, kx), started from the folded bias, followed by
+// the fused requantization and a narrowing store. When neighbouring pixels
+// share input columns (stride below the dilated kernel width) the columns of a
+// chunk of pixels are built once into a stack buffer and read by every pixel
+// that uses them; otherwise each pixel builds its columns in registers.
+//
+// Ops provides: Vec; kChannels (the block width W = sizeof(Vec)), kTaps (T) and
+// kPixels (neighbouring pixels accumulated together, as registers allow);
+// Load (aligned packed data), Splat8, Interleave<kMasked>, Dot, RequantFast,
+// Store<kMasked> (saturating packs, int8 clamp, store of `count` bytes) and
+// StoreLanes (int32 lanes to memory). kMasked loads and stores only the block's
+// first `count` channels, so a partial last block never touches memory past the
+// tensors.
+//
+// ODR: every function here is a member of a class template over Ops, and each
+// translation unit defines its Ops in an anonymous namespace, so every
+// instantiation is local to the ISA translation unit that made it. Nothing here
+// calls an inline function of the standard library (an AVX-512 copy of one could
+// otherwise stand in for the baseline copy at link time).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "pack/depthwise_conv2d_tap_dwords.h"
+#include "qrt/kernels/params.h"
+
+namespace qrt::kernels::depthwise {
+
+// What every block of one kernel call shares.
+struct DwCall {
+  const int8_t* input;
+  int8_t* output;
+  int in_h, in_w, channels;
+  int out_h, out_w;
+  int kernel_h, kernel_w;
+  int stride_h, stride_w;
+  int dilation_h, dilation_w;
+  int pad_top, pad_left;
+  int row_groups;
+  int32_t zy, lo, hi;
+  const int8_t* zx_vector;  // kDwVnniMaxBlock bytes of zx
+};
+
+// One channel block: its packed data, its first channel and how many of its
+// channels the tile computes.
+struct DwBlock {
+  const uint8_t* packed;
+  int c0;
+  int count;
+};
+
+template <class Ops, bool kMasked>
+class DwBlockKernel {
+ public:
+  using Vec = typename Ops::Vec;
+  static constexpr int kW = Ops::kChannels;
+  static constexpr int kT = Ops::kTaps;
+  static_assert(sizeof(Vec) == kW, "a block's vector holds W bytes: W/4 channels x 4 bytes");
+
+  // The output pixels (n, y, x), x in [x_begin, x_end), of the block's channels.
+  static void RowSegment(const DwCall& c, const DwBlock& b, int n, int y, int x_begin, int x_end) {
+    Row r{};
+    r.c = &c;
+    r.b = &b;
+    r.base = c.input + b.c0;
+    const int64_t top = int64_t{y} * c.stride_h - c.pad_top;
+    r.row0 = (int64_t{n} * c.in_h + top) * c.in_w * c.channels;
+    r.row_step = int64_t{c.dilation_h} * c.in_w * c.channels;
+    r.ky_lo = c.kernel_h;
+    r.ky_hi = 0;
+    for (int ky = 0; ky < c.kernel_h; ++ky) {
+      const int64_t iy = top + int64_t{ky} * c.dilation_h;
+      if (iy < 0 || iy >= c.in_h) continue;
+      if (ky < r.ky_lo) r.ky_lo = ky;
+      r.ky_hi = ky + 1;
+    }
+    r.arrays = b.packed + kDwHeaderBytes;
+    r.weights = r.arrays + kDwChannelArrays * kArrayBytes;
+    int32_t mode = 0;
+    __builtin_memcpy(&mode, b.packed, sizeof(mode));
+    r.fast = mode == kDwRequantFast;
+    r.lo = Ops::Splat8(static_cast<int8_t>(c.lo));
+    r.hi = Ops::Splat8(static_cast<int8_t>(c.hi));
+    r.out = c.output + ((int64_t{n} * c.out_h + y) * c.out_w) * c.channels + b.c0;
+
+    const int span = (c.kernel_w - 1) * c.dilation_w + 1;
+    const int capacity = kBufferVecs / (4 * c.row_groups);  // columns the buffer holds
+    if (c.stride_w < span && span + c.stride_w <= capacity) {
+      const int chunk = (capacity - span) / c.stride_w + 1;
+      for (int x0 = x_begin; x0 < x_end; x0 += chunk) {
+        BufferedChunk(r, x0, x_end - x0 < chunk ? x_end : x0 + chunk);
+      }
+    } else {
+      for (int x = x_begin; x < x_end; ++x) DirectPixel(r, x);
+    }
+  }
+
+ private:
+  static constexpr size_t kArrayBytes = sizeof(int32_t) * kW;
+  static constexpr int kBufferVecs = 16384 / kW;
+
+  struct Row {
+    const DwCall* c;
+    const DwBlock* b;
+    const int8_t* base;  // input channel c0 of pixel (0, 0, 0)
+    int64_t row0;        // offset of (n, iy(ky = 0), 0) from base, may lie outside
+    int64_t row_step;    // offset from kernel row ky to ky + 1
+    int ky_lo, ky_hi;    // the kernel rows inside the input
+    const uint8_t* arrays;
+    const uint8_t* weights;
+    bool fast;
+    Vec lo, hi;   // the clamp in int8 lanes (fast mode only)
+    int8_t* out;  // pixel x = 0 of the row, channel c0
+  };
+
+  static Vec LoadArray(const Row& r, int array, int j) {
+    return Ops::Load(r.arrays + array * kArrayBytes + j * sizeof(Vec));
+  }
+
+  // The interleaved column of kernel rows T*g .. T*g + T - 1 at input column ix.
+  static void Column(const Row& r, int g, int64_t ix, Vec (&v)[4]) {
+    const DwCall& c = *r.c;
+    const int8_t* rows[kT];
+    const bool inside = ix >= 0 && ix < c.in_w;
+    const int64_t column = r.row0 + ix * c.channels;
+    for (int t = 0; t < kT; ++t) {
+      const int ky = g * kT + t;
+      rows[t] =
+          inside && ky >= r.ky_lo && ky < r.ky_hi ? r.base + column + ky * r.row_step : c.zx_vector;
+    }
+    Ops::template Interleave<kMasked>(rows, r.b->count, v);
+  }
+
+  static void Accumulate(const Row& r, int g, int kx, const Vec (&v)[4], Vec (&acc)[4]) {
+    const uint8_t* w = r.weights + (static_cast<size_t>(g) * r.c->kernel_w + kx) * 4 * sizeof(Vec);
+    for (int j = 0; j < 4; ++j) acc[j] = Ops::Dot(acc[j], v[j], Ops::Load(w + j * sizeof(Vec)));
+  }
+
+  static void Bias(const Row& r, Vec (&acc)[4]) {
+    for (int j = 0; j < 4; ++j) acc[j] = LoadArray(r, 0, j);
+  }
+
+  // Columns of pixels x0 .. x1 - 1 built once, read by every pixel using them.
+  static void BufferedChunk(const Row& r, int x0, int x1) {
+    const DwCall& c = *r.c;
+    alignas(64) Vec buffer[kBufferVecs];
+    const int groups = c.row_groups;
+    const int64_t ix0 = int64_t{x0} * c.stride_w - c.pad_left;
+    const int columns = (x1 - 1 - x0) * c.stride_w + (c.kernel_w - 1) * c.dilation_w + 1;
+    for (int s = 0; s < columns; ++s) {
+      for (int g = 0; g < groups; ++g) {
+        Vec(&v)[4] = *reinterpret_cast<Vec(*)[4]>(buffer + (s * groups + g) * 4);
+        Column(r, g, ix0 + s, v);
+      }
+    }
+    // The common 3x3 and 5x5 kernels with their loop bounds known at compile time.
+    // (3x3 and 5x5 take 1 and 2 row groups of 4 taps, 2 and 3 of 2 taps.)
+    if (c.kernel_w == 3 && groups == (3 + kT - 1) / kT) {
+      BufferedRow<3, (3 + kT - 1) / kT>(r, buffer, x0, x1);
+    } else if (c.kernel_w == 5 && groups == (5 + kT - 1) / kT) {
+      BufferedRow<5, (5 + kT - 1) / kT>(r, buffer, x0, x1);
+    } else {
+      BufferedRow<0, 0>(r, buffer, x0, x1);
+    }
+  }
+
+  // kKw, kGroups: kernel_w and row_groups, or 0 for the run-time values.
+  template <int kKw, int kGroups>
+  static void BufferedRow(const Row& r, const Vec* buffer, int x0, int x1) {
+    int x = x0;
+    for (; x + Ops::kPixels <= x1; x += Ops::kPixels)
+      BufferedPixels<Ops::kPixels, kKw, kGroups>(r, buffer, x0, x);
+    for (; x < x1; ++x) BufferedPixels<1, kKw, kGroups>(r, buffer, x0, x);
+  }
+
+  // kP neighbouring pixels from x on: each weight vector is loaded once for all of
+  // them, as are the requantization arrays.
+  template <int kP, int kKw, int kGroups>
+  static void BufferedPixels(const Row& r, const Vec* buffer, int x0, int x) {
+    const DwCall& c = *r.c;
+    const int groups = kGroups != 0 ? kGroups : c.row_groups;
+    const int kernel_w = kKw != 0 ? kKw : c.kernel_w;
+    Vec acc[kP][4];
+    for (int p = 0; p < kP; ++p) Bias(r, acc[p]);
+    const int s0 = (x - x0) * c.stride_w;
+    for (int g = 0; g < groups; ++g) {
+      for (int kx = 0; kx < kernel_w; ++kx) {
+        const uint8_t* w = r.weights + (static_cast<size_t>(g) * kernel_w + kx) * 4 * sizeof(Vec);
+        Vec wv[4];
+        for (int j = 0; j < 4; ++j) wv[j] = Ops::Load(w + j * sizeof(Vec));
+        for (int p = 0; p < kP; ++p) {
+          const int s = s0 + p * c.stride_w + kx * c.dilation_w;
+          const Vec* v = buffer + (s * groups + g) * 4;
+          for (int j = 0; j < 4; ++j) acc[p][j] = Ops::Dot(acc[p][j], v[j], wv[j]);
+        }
+      }
+    }
+    Finish<kP>(r, x, acc);
+  }
+
+  static void DirectPixel(const Row& r, int x) {
+    const DwCall& c = *r.c;
+    Vec acc[1][4];
+    Bias(r, acc[0]);
+    const int64_t ix0 = int64_t{x} * c.stride_w - c.pad_left;
+    for (int g = 0; g < c.row_groups; ++g) {
+      for (int kx = 0; kx < c.kernel_w; ++kx) {
+        Vec v[4];
+        Column(r, g, ix0 + int64_t{kx} * c.dilation_w, v);
+        Accumulate(r, g, kx, v, acc[0]);
+      }
+    }
+    Finish<1>(r, x, acc);
+  }
+
+  template <int kP>
+  static void Finish(const Row& r, int x, const Vec (&acc)[kP][4]) {
+    const DwCall& c = *r.c;
+    int8_t* out = r.out + int64_t{x} * c.channels;
+    if (r.fast) {
+      Vec y[kP][4];
+      for (int j = 0; j < 4; ++j) {
+        const Vec multiplier = LoadArray(r, 1, j);
+        const Vec mult_odd = LoadArray(r, 2, j);
+        const Vec addend = LoadArray(r, 3, j);
+        const Vec shift = LoadArray(r, 4, j);
+        for (int p = 0; p < kP; ++p) {
+          y[p][j] = Ops::RequantFast(acc[p][j], multiplier, mult_odd, addend, shift);
+        }
+      }
+      for (int p = 0; p < kP; ++p) {
+        Ops::template Store<kMasked>(out + p * c.channels, r.b->count, y[p], r.lo, r.hi);
+      }
+    } else {
+      for (int p = 0; p < kP; ++p) RequantExact(r, acc[p], out + p * c.channels);
+    }
+  }
+
+  // requant.h's Requantize per channel in int64 (the block's exact mode).
+  static void RequantExact(const Row& r, const Vec (&acc)[4], int8_t* out) {
+    const DwCall& c = *r.c;
+    alignas(64) int32_t lanes[kW];
+    for (int j = 0; j < 4; ++j) Ops::StoreLanes(lanes + j * (kW / 4), acc[j]);
+    for (int ch = 0; ch < r.b->count; ++ch) {
+      const int lane = (ch % 16) / 4 * (kW / 4) + ch / 16 * 4 + ch % 4;
+      int32_t multiplier = 0;
+      int32_t shift = 0;
+      __builtin_memcpy(&multiplier, r.arrays + kArrayBytes + lane * sizeof(int32_t),
+                       sizeof(int32_t));
+      __builtin_memcpy(&shift, r.arrays + 4 * kArrayBytes + lane * sizeof(int32_t),
+                       sizeof(int32_t));
+      const int64_t product = int64_t{lanes[lane]} * multiplier;
+      int64_t y = ((product + (int64_t{1} << (shift - 1))) >> shift) + c.zy;
+      if (y < c.lo) y = c.lo;
+      if (y > c.hi) y = c.hi;
+      out[ch] = static_cast<int8_t>(y);
+    }
+  }
+};
+
+// The whole kernel: Wide runs full blocks, Narrow (32 channels) partial last
+// blocks of at most 32 channels; `geometry` is the layout's Geometry function.
+template <class Wide, class Narrow>
+class DwKernel {
+ public:
+  static void Run(const Conv2DParams& p, const int8_t* input, const void* packed, int8_t* output,
+                  const OutputTile& tile, const DwGeometry& geometry) {
+    int8_t zx_vector[kDwVnniMaxBlock];
+    for (int8_t& v : zx_vector) v = static_cast<int8_t>(p.input_zero_point);
+    DwCall c{};
+    c.input = input;
+    c.output = output;
+    c.in_h = p.in_h;
+    c.in_w = p.in_w;
+    c.channels = p.in_c;
+    c.out_h = p.out_h;
+    c.out_w = p.out_w;
+    c.kernel_h = p.kernel_h;
+    c.kernel_w = p.kernel_w;
+    c.stride_h = p.stride_h;
+    c.stride_w = p.stride_w;
+    c.dilation_h = p.dilation_h;
+    c.dilation_w = p.dilation_w;
+    c.pad_top = p.pad_top;
+    c.pad_left = p.pad_left;
+    c.row_groups = geometry.row_groups;
+    c.zy = p.output_zero_point;
+    c.lo = p.clamp.lo;
+    c.hi = p.clamp.hi;
+    c.zx_vector = zx_vector;
+    const auto* packed_bytes = static_cast<const uint8_t*>(packed);
+    // tile.n_begin is a multiple of max_block (the kernel's channel_block).
+    const int block_begin = tile.n_begin / geometry.max_block;
+    const int block_end = (tile.n_end + geometry.max_block - 1) / geometry.max_block;
+    for (int m = tile.m_begin; m < tile.m_end;) {
+      const int x = m % p.out_w;
+      const int y = m / p.out_w % p.out_h;
+      const int n = m / p.out_w / p.out_h;
+      const int x_end = tile.m_end - m < p.out_w - x ? x + (tile.m_end - m) : p.out_w;
+      for (int bi = block_begin; bi < block_end; ++bi) {
+        DwBlock b{};
+        b.packed = packed_bytes + static_cast<size_t>(bi) * geometry.block_bytes;
+        b.c0 = bi * geometry.max_block;
+        const int width = bi < geometry.full_blocks ? geometry.max_block : geometry.tail_width;
+        b.count = tile.n_end - b.c0 < width ? tile.n_end - b.c0 : width;
+        SegmentFn(width, b.count < width)(c, b, n, y, x, x_end);
+      }
+      m += x_end - x;
+    }
+  }
+
+ private:
+  using Segment = void (*)(const DwCall&, const DwBlock&, int, int, int, int);
+
+  static Segment SegmentFn(int width, bool masked) {
+    if (width == Wide::kChannels) {
+      return masked ? DwBlockKernel<Wide, true>::RowSegment
+                    : DwBlockKernel<Wide, false>::RowSegment;
+    }
+    return masked ? DwBlockKernel<Narrow, true>::RowSegment
+                  : DwBlockKernel<Narrow, false>::RowSegment;
+  }
+};
+
+}  // namespace qrt::kernels::depthwise

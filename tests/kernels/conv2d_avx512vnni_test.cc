@@ -1,0 +1,266 @@
+// The AVX-512 VNNI convolution kernel (with its packing) against ref::Conv2D,
+// byte for byte (gemm_check.h: guard pages, canaries, random output tiles):
+// kernels 1x1 to 7x7 and non-square, strides 1-2, dilations, asymmetric padding
+// (also windows entirely in the padding), groups 1-3 with channel counts off the
+// 4-value (int8) and 8-value (int4) K groups and the 16-channel blocks, pixel
+// counts off the 4-pixel tile, batch 1-2, random zero points, multipliers, shifts
+// and clamps, int8 and int4 weights. Where the path was not built or the CPU
+// lacks it the sweeps report a skip, but the last test case fails if the path was
+// built, the CPU has it and no case ran it.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/gemm_check.h"
+#include "kernels/oracle.h"
+#include "qrt/kernels/dispatch.h"
+#include "qrt/kernels/isa.h"
+#include "qrt/kernels/params.h"
+#include "qrt/kernels/reference.h"
+#include "util/random.h"
+
+namespace qrt::test {
+namespace {
+
+using kernels::Conv2DKernel;
+using kernels::Conv2DParams;
+using kernels::Isa;
+using kernels::WeightType;
+
+#if QRT_HAVE_AVX512VNNI
+constexpr bool kVnniBuilt = true;
+#else
+constexpr bool kVnniBuilt = false;
+#endif
+
+constexpr char kSkipMessage[] = "skipped: the AVX-512 VNNI path was not built or the CPU lacks it";
+
+// Kernel runs of the VNNI convolution, for the coverage check at the end.
+int g_vnni_runs = 0;
+
+bool VnniRunnable() {
+  return kVnniBuilt && kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx512Vnni);
+}
+
+Conv2DKernel VnniConv2D() { return kernels::SelectKernels(Isa::kAvx512Vnni).conv2d; }
+
+// The shape of a case; image size, padding, data and quantization are drawn.
+struct ConvShape {
+  int kernel_h, kernel_w;
+  int stride_h, stride_w;
+  int dilation_h, dilation_w;
+  int groups, group_in_c, group_out_c;
+  int max_image;  // in_h and in_w are drawn from [1, max_image]
+  WeightType type;
+};
+
+// Per-channel [lo, hi] of the accumulators: the reference run with the identity
+// requantization would saturate, so the sums are taken here in int64.
+void AccumulatorRanges(const Conv2DParams& p, const std::vector<int8_t>& in,
+                       const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                       std::vector<int64_t>* lo, std::vector<int64_t>* hi) {
+  const int cin_g = p.in_c / p.groups;
+  const int cout_g = p.out_c / p.groups;
+  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * cin_g;
+  lo->assign(static_cast<size_t>(p.out_c), INT64_MAX);
+  hi->assign(static_cast<size_t>(p.out_c), INT64_MIN);
+  for (int m = 0; m < p.batch * p.out_h * p.out_w; ++m) {
+    const int x = m % p.out_w;
+    const int y = m / p.out_w % p.out_h;
+    const int n = m / p.out_w / p.out_h;
+    for (int c = 0; c < p.out_c; ++c) {
+      const int g = c / cout_g;
+      int64_t acc = bias[static_cast<size_t>(c)];
+      for (int ky = 0; ky < p.kernel_h; ++ky) {
+        for (int kx = 0; kx < p.kernel_w; ++kx) {
+          const int iy = y * p.stride_h - p.pad_top + ky * p.dilation_h;
+          const int ix = x * p.stride_w - p.pad_left + kx * p.dilation_w;
+          if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
+          for (int i = 0; i < cin_g; ++i) {
+            const size_t at =
+                ((static_cast<size_t>(n) * p.in_h + iy) * p.in_w + ix) * p.in_c + g * cin_g + i;
+            const size_t k = (static_cast<size_t>(ky) * p.kernel_w + kx) * cin_g + i;
+            acc += (in[at] - p.input_zero_point) * int64_t{w[static_cast<size_t>(c) * k_len + k]};
+          }
+        }
+      }
+      (*lo)[static_cast<size_t>(c)] = std::min((*lo)[static_cast<size_t>(c)], acc);
+      (*hi)[static_cast<size_t>(c)] = std::max((*hi)[static_cast<size_t>(c)], acc);
+    }
+  }
+}
+
+void RunRandomCase(const ConvShape& s, uint64_t seed) {
+  Rng rng(seed);
+  Conv2DParams p{};
+  p.batch = static_cast<int>(rng.Int(1, 2));
+  p.kernel_h = s.kernel_h;
+  p.kernel_w = s.kernel_w;
+  p.stride_h = s.stride_h;
+  p.stride_w = s.stride_w;
+  p.dilation_h = s.dilation_h;
+  p.dilation_w = s.dilation_w;
+  p.groups = s.groups;
+  p.in_c = s.groups * s.group_in_c;
+  p.out_c = s.groups * s.group_out_c;
+  p.in_h = static_cast<int>(rng.Int(1, s.max_image));
+  p.in_w = static_cast<int>(rng.Int(1, s.max_image));
+  const int eff_h = p.dilation_h * (p.kernel_h - 1) + 1;
+  const int eff_w = p.dilation_w * (p.kernel_w - 1) + 1;
+  p.pad_top = static_cast<int>(rng.Int(0, eff_h));
+  p.pad_left = static_cast<int>(rng.Int(0, eff_w));
+  const int pad_bottom = std::max(static_cast<int>(rng.Int(0, eff_h)), eff_h - p.in_h - p.pad_top);
+  const int pad_right = std::max(static_cast<int>(rng.Int(0, eff_w)), eff_w - p.in_w - p.pad_left);
+  p.out_h = (p.in_h + p.pad_top + pad_bottom - eff_h) / p.stride_h + 1;
+  p.out_w = (p.in_w + p.pad_left + pad_right - eff_w) / p.stride_w + 1;
+  p.input_zero_point = rng.ZeroPoint();
+  p.weight_type = s.type;
+  const bool int4 = s.type == WeightType::kInt4;
+  const int32_t w_min = int4 ? -8 : -127;
+  const int32_t w_max = int4 ? 7 : 127;
+  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * s.group_in_c;
+  const auto out_c = static_cast<size_t>(p.out_c);
+  std::vector<int8_t> w = rng.Int8s(out_c * k_len, w_min, w_max);
+  if (rng.Int(0, 3) == 0) {
+    for (int8_t& v : w) v = static_cast<int8_t>(rng.Bool() ? w_min : w_max);
+  }
+  std::vector<int8_t> in =
+      rng.Int8s(static_cast<size_t>(p.batch) * p.in_h * p.in_w * static_cast<size_t>(p.in_c));
+  if (rng.Int(0, 7) == 0) {
+    std::fill(in.begin(), in.end(), static_cast<int8_t>(rng.Bool() ? -128 : 127));
+  }
+  // Now and then a bias anywhere in int32, so accumulators wrap as the
+  // reference's do.
+  const std::vector<int32_t> bias =
+      rng.Int(0, 7) == 0 ? rng.Int32s(out_c, INT32_MIN, INT32_MAX) : rng.Int32s(out_c, -5000, 5000);
+  std::vector<int64_t> lo;
+  std::vector<int64_t> hi;
+  AccumulatorRanges(p, in, w, bias, &lo, &hi);
+  const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
+  p.output_zero_point = requant.zero_point;
+  p.requant = requant.requant.View();
+  p.clamp = requant.clamp;
+  const std::vector<uint8_t> int4_rows =
+      int4 ? PackInt4Rows(w, out_c, k_len) : std::vector<uint8_t>{};
+  const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
+  CAPTURE(p.batch);
+  CAPTURE(p.in_h);
+  CAPTURE(p.in_w);
+  CAPTURE(p.pad_top);
+  CAPTURE(p.pad_left);
+  CAPTURE(pad_bottom);
+  CAPTURE(pad_right);
+  g_vnni_runs +=
+      ExpectGemmMatchesReference(VnniConv2D(), kernels::ref::Conv2D, p, in, weights, bias, rng);
+}
+
+// (Function pointers are compared inside extra parentheses: doctest cannot print them.)
+TEST_CASE("SelectKernels: the VNNI convolution at kAvx512Vnni only") {
+  CHECK(kernels::SelectKernels(Isa::kReference).conv2d.isa == Isa::kReference);
+  CHECK(kernels::SelectKernels(Isa::kAvx2).conv2d.isa != Isa::kAvx512Vnni);
+  const Conv2DKernel vnni = VnniConv2D();
+  if (kVnniBuilt) {
+    CHECK(vnni.isa == Isa::kAvx512Vnni);
+    CHECK((vnni.fn != &kernels::ref::Conv2D));
+    CHECK((vnni.packed_size != nullptr));
+    CHECK((vnni.pack != nullptr));
+    CHECK(vnni.channel_block == 16);
+  } else {
+    CHECK(vnni.isa != Isa::kAvx512Vnni);
+  }
+}
+
+TEST_CASE("VNNI convolution matches the reference over kernels, strides and dilations") {
+  if (!VnniRunnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  uint64_t seed = 1000;
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    for (const int kernel : {1, 3, 5, 7}) {
+      for (const int stride : {1, 2}) {
+        for (const int dilation : {1, 2}) {
+          for (int i = 0; i < 12; ++i) {
+            ++seed;
+            Rng rng(seed);
+            ConvShape s{};
+            s.kernel_h = kernel;
+            s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 4)) : kernel;
+            s.stride_h = stride;
+            s.stride_w = rng.Int(0, 3) == 0 ? 3 - stride : stride;
+            s.dilation_h = dilation;
+            s.dilation_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 3)) : dilation;
+            s.groups = rng.Int(0, 2) == 0 ? static_cast<int>(rng.Int(2, 3)) : 1;
+            s.group_in_c = static_cast<int>(rng.Int(1, 19));
+            s.group_out_c = static_cast<int>(rng.Int(1, 70));
+            s.max_image = 9;
+            s.type = type;
+            CAPTURE(kernel);
+            CAPTURE(s.kernel_w);
+            CAPTURE(stride);
+            CAPTURE(s.stride_w);
+            CAPTURE(dilation);
+            CAPTURE(s.dilation_w);
+            CAPTURE(s.groups);
+            CAPTURE(s.group_in_c);
+            CAPTURE(s.group_out_c);
+            CAPTURE(static_cast<int>(type));
+            CAPTURE(seed);
+            RunRandomCase(s, seed);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("VNNI convolution over channel counts around its K groups and channel blocks") {
+  if (!VnniRunnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  // {kernel, groups, group_in_c, group_out_c}: in_c 1..9 and 15..17 around the
+  // 4- and 8-value K groups; out_c around 16, 64 (one tile) and 144 (9 blocks);
+  // groups whose channels straddle 16-channel blocks; one channel per group
+  // (depthwise-like, also with a multiplier); a long K (7x7x64).
+  static constexpr int kShapes[][4] = {
+      {1, 1, 1, 1},   {1, 1, 2, 15},  {1, 1, 3, 16},  {1, 1, 4, 17},   {1, 1, 5, 33},
+      {1, 1, 7, 64},  {1, 1, 8, 65},  {1, 1, 9, 144}, {1, 1, 15, 48},  {1, 1, 16, 80},
+      {1, 1, 17, 31}, {3, 1, 3, 32},  {3, 1, 24, 20}, {3, 2, 5, 20},   {3, 3, 8, 24},
+      {1, 3, 16, 40}, {3, 4, 1, 1},   {3, 5, 1, 3},   {5, 2, 12, 13},  {7, 1, 64, 18},
+      {3, 1, 64, 64}, {1, 2, 33, 72}, {3, 3, 6, 7},   {1, 1, 64, 200}, {7, 2, 3, 9}};
+  uint64_t seed = 5000;
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    for (const auto& shape : kShapes) {
+      for (int i = 0; i < 3; ++i) {
+        ++seed;
+        ConvShape s{shape[0], shape[0], 1 + i % 2, 1 + i % 2, 1,   1 + i / 2,
+                    shape[1], shape[2], shape[3],  11,        type};
+        CAPTURE(shape[0]);
+        CAPTURE(s.stride_h);
+        CAPTURE(s.dilation_w);
+        CAPTURE(s.groups);
+        CAPTURE(s.group_in_c);
+        CAPTURE(s.group_out_c);
+        CAPTURE(static_cast<int>(type));
+        CAPTURE(seed);
+        RunRandomCase(s, seed);
+      }
+    }
+  }
+}
+
+// Last in this file, so it runs after every case above (doctest orders by file
+// and line).
+TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has it") {
+  if (!VnniRunnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  CHECK(g_vnni_runs > 0);
+}
+
+}  // namespace
+}  // namespace qrt::test

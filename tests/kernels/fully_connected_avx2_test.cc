@@ -1,0 +1,188 @@
+// The AVX2 fully connected kernel (with its packing) against ref::FullyConnected,
+// byte for byte (gemm_check.h: guard pages, canaries, random output tiles), over
+// every remainder of its 4-row x 16-channel tiles and K padding, the 1024-value K
+// chunks and the 128-channel panel reuse, for int8 and int4 weights. Where the
+// path was not built or the CPU lacks AVX2 the sweeps report a skip, but the last
+// test case fails if the path was built, the CPU has it and no case ran it.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/gemm_check.h"
+#include "kernels/oracle.h"
+#include "qrt/kernels/dispatch.h"
+#include "qrt/kernels/isa.h"
+#include "qrt/kernels/params.h"
+#include "qrt/kernels/reference.h"
+#include "util/random.h"
+
+namespace qrt::test {
+namespace {
+
+using kernels::FullyConnectedKernel;
+using kernels::FullyConnectedParams;
+using kernels::Isa;
+using kernels::WeightType;
+
+#if QRT_HAVE_AVX2
+constexpr bool kAvx2Built = true;
+#else
+constexpr bool kAvx2Built = false;
+#endif
+
+constexpr char kSkipMessage[] = "skipped: the AVX2 path was not built or the CPU lacks it";
+
+// Kernel runs of the AVX2 fully connected, for the coverage check at the end.
+int g_avx2_runs = 0;
+
+bool Avx2Runnable() {
+  return kAvx2Built && kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx2);
+}
+
+FullyConnectedKernel Avx2FullyConnected() {
+  return kernels::SelectKernels(Isa::kAvx2).fully_connected;
+}
+
+// One random case of shape rows x in_features k x out_features n.
+void RunRandomCase(int rows, int k, int n, WeightType type, uint64_t seed) {
+  Rng rng(seed);
+  FullyConnectedParams p{};
+  p.rows = rows;
+  p.in_features = k;
+  p.out_features = n;
+  p.input_zero_point = rng.ZeroPoint();
+  p.weight_type = type;
+  const bool int4 = type == WeightType::kInt4;
+  const int32_t w_min = int4 ? -8 : -127;
+  const int32_t w_max = int4 ? 7 : 127;
+  const auto n_out = static_cast<size_t>(n);
+  const auto k_len = static_cast<size_t>(k);
+  std::vector<int8_t> w = rng.Int8s(n_out * k_len, w_min, w_max);
+  if (rng.Int(0, 3) == 0) {
+    for (int8_t& v : w) v = static_cast<int8_t>(rng.Bool() ? w_min : w_max);
+  }
+  std::vector<int8_t> in = rng.Int8s(static_cast<size_t>(rows) * k_len);
+  if (rng.Int(0, 7) == 0) {
+    std::fill(in.begin(), in.end(), static_cast<int8_t>(rng.Bool() ? -128 : 127));
+  }
+  // Now and then a bias anywhere in int32, so accumulators wrap as the reference's
+  // do (out of the accumulator bound, but the kernels must agree even there).
+  const std::vector<int32_t> bias =
+      rng.Int(0, 7) == 0 ? rng.Int32s(n_out, INT32_MIN, INT32_MAX) : rng.Int32s(n_out, -5000, 5000);
+  std::vector<int64_t> lo(n_out, INT64_MAX);
+  std::vector<int64_t> hi(n_out, INT64_MIN);
+  for (size_t c = 0; c < n_out; ++c) {
+    for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+      int64_t acc = bias[c];
+      for (size_t i = 0; i < k_len; ++i) {
+        acc += (in[r * k_len + i] - p.input_zero_point) * int64_t{w[c * k_len + i]};
+      }
+      lo[c] = std::min(lo[c], acc);
+      hi[c] = std::max(hi[c], acc);
+    }
+  }
+  const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
+  p.output_zero_point = requant.zero_point;
+  p.requant = requant.requant.View();
+  p.clamp = requant.clamp;
+  const std::vector<uint8_t> int4_rows =
+      int4 ? PackInt4Rows(w, n_out, k_len) : std::vector<uint8_t>{};
+  const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
+  g_avx2_runs += ExpectGemmMatchesReference(Avx2FullyConnected(), kernels::ref::FullyConnected, p,
+                                            in, weights, bias, rng);
+}
+
+// (Function pointers are compared inside extra parentheses: doctest cannot print them.)
+TEST_CASE("SelectKernels: the AVX2 fully connected at kAvx2, the reference below") {
+  CHECK(kernels::SelectKernels(Isa::kReference).fully_connected.isa == Isa::kReference);
+  const FullyConnectedKernel avx2 = Avx2FullyConnected();
+  if (kAvx2Built) {
+    CHECK(avx2.isa == Isa::kAvx2);
+    CHECK((avx2.fn != &kernels::ref::FullyConnected));
+    CHECK((avx2.packed_size != nullptr));
+    CHECK((avx2.pack != nullptr));
+  } else {
+    CHECK(avx2.isa == Isa::kReference);
+  }
+}
+
+TEST_CASE("AVX2 fully connected matches the reference over M x K x N remainders") {
+  if (!Avx2Runnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  static constexpr int kRows[] = {1, 2, 3, 4, 5, 6, 9};
+  static constexpr int kKs[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 33, 100, 1023, 1024, 1025, 2100};
+  static constexpr int kNs[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33, 129, 136, 161};
+  uint64_t seed = 0;
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    for (const int rows : kRows) {
+      for (const int k : kKs) {
+        for (const int n : kNs) {
+          ++seed;
+          CAPTURE(rows);
+          CAPTURE(k);
+          CAPTURE(n);
+          CAPTURE(static_cast<int>(type));
+          CAPTURE(seed);
+          RunRandomCase(rows, k, n, type, seed);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("AVX2 fully connected at the accumulator extremes") {
+  if (!Avx2Runnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  // The largest K the validator accepts for int8 weights with |x - zx| = 255 and
+  // every weight at an extreme, over a tile and a remainder of rows and channels.
+  constexpr int kK = 66311;
+  constexpr int kN = 17;
+  Rng rng(7);
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    const bool int4 = type == WeightType::kInt4;
+    for (const int32_t w_value : {int4 ? -8 : -127, int4 ? 7 : 127}) {
+      CAPTURE(static_cast<int>(type));
+      CAPTURE(w_value);
+      FullyConnectedParams p{};
+      p.rows = 5;
+      p.in_features = kK;
+      p.out_features = kN;
+      p.input_zero_point = 127;
+      p.output_zero_point = 0;
+      p.weight_type = type;
+      ChannelRequantStorage requant;
+      for (int c = 0; c < kN; ++c) {
+        requant.Push(MustQuantizeMultiplier(1.0 / (kK * 127.0 * 255.0 / (100.0 + c))));
+      }
+      p.requant = requant.View();
+      p.clamp = {-128, 127};
+      const std::vector<int8_t> in(static_cast<size_t>(p.rows) * kK, -128);
+      const std::vector<int8_t> w(size_t{kN} * kK, static_cast<int8_t>(w_value));
+      const std::vector<int32_t> bias(kN, 0);
+      const std::vector<uint8_t> int4_rows =
+          int4 ? PackInt4Rows(w, kN, kK) : std::vector<uint8_t>{};
+      g_avx2_runs += ExpectGemmMatchesReference(
+          Avx2FullyConnected(), kernels::ref::FullyConnected, p, in,
+          int4 ? static_cast<const void*>(int4_rows.data()) : w.data(), bias, rng);
+    }
+  }
+}
+
+// Last in this file, so it runs after every case above (doctest orders by file
+// and line).
+TEST_CASE("The AVX2 fully connected kernel ran wherever it was built and the CPU has it") {
+  if (!Avx2Runnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  CHECK(g_avx2_runs > 0);
+}
+
+}  // namespace
+}  // namespace qrt::test

@@ -1,0 +1,391 @@
+// The NEON convolution and fully connected kernels (both paths: smull/sadalp
+// "neon" and sdot "neondot", with their shared packing) against ref::Conv2D and
+// ref::FullyConnected, byte for byte (gemm_check.h: guard pages, canaries, random
+// output tiles): kernels 1x1 to 5x5 and non-square, strides, dilations, asymmetric
+// padding, groups, channel and K remainders of the 16-channel blocks and 16-value
+// K steps, K past the 2048-value panel chunk, in-place 1x1 rows with and without a
+// K tail, int8 and int4 weights, accumulators at the extremes. Where a path was
+// not built or the CPU lacks it the sweeps skip it, but the last test case fails
+// if a path was built, the CPU has it and no case ran it. Under qemu-aarch64,
+// -cpu max runs both paths and a core without dotprod (cortex-a72) the baseline.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/gemm_check.h"
+#include "kernels/oracle.h"
+#include "qrt/kernels/dispatch.h"
+#include "qrt/kernels/isa.h"
+#include "qrt/kernels/params.h"
+#include "qrt/kernels/reference.h"
+#include "util/random.h"
+
+namespace qrt::test {
+namespace {
+
+using kernels::Conv2DParams;
+using kernels::FullyConnectedParams;
+using kernels::Isa;
+using kernels::WeightType;
+
+#if QRT_HAVE_NEON
+constexpr bool kNeonBuilt = true;
+#else
+constexpr bool kNeonBuilt = false;
+#endif
+#if QRT_HAVE_NEONDOT
+constexpr bool kNeonDotBuilt = true;
+#else
+constexpr bool kNeonDotBuilt = false;
+#endif
+
+constexpr std::array<Isa, 2> kNeonPaths = {Isa::kNeon, Isa::kNeonDot};
+
+std::string PathName(Isa isa) { return kernels::IsaName(isa); }
+
+bool Built(Isa isa) { return isa == Isa::kNeon ? kNeonBuilt : kNeonDotBuilt; }
+bool Runnable(Isa isa) {
+  return Built(isa) && kernels::CpuSupports(kernels::DetectCpuFeatures(), isa);
+}
+
+// Kernel runs per path (index 0 neon, 1 neondot), for the coverage check.
+std::array<int, 2> g_runs = {0, 0};
+int& Runs(Isa isa) { return g_runs[isa == Isa::kNeon ? 0 : 1]; }
+
+// The shape of a convolution case; the rest is drawn.
+struct ConvShape {
+  int kernel_h, kernel_w;
+  int stride, dilation;
+  int groups, group_in_c, group_out_c;
+  bool pad;  // draw padding (else none, so 1x1 kernels read rows in place)
+  WeightType type;
+};
+
+std::vector<int8_t> DrawWeights(size_t count, WeightType type, Rng& rng) {
+  const bool int4 = type == WeightType::kInt4;
+  const int32_t w_min = int4 ? -8 : -127;
+  const int32_t w_max = int4 ? 7 : 127;
+  std::vector<int8_t> w = rng.Int8s(count, w_min, w_max);
+  if (rng.Int(0, 3) == 0) {
+    for (int8_t& v : w) v = static_cast<int8_t>(rng.Bool() ? w_min : w_max);
+  }
+  return w;
+}
+
+std::vector<int8_t> DrawInput(size_t count, Rng& rng) {
+  std::vector<int8_t> in = rng.Int8s(count);
+  if (rng.Int(0, 7) == 0)
+    std::fill(in.begin(), in.end(), static_cast<int8_t>(rng.Bool() ? -128 : 127));
+  return in;
+}
+
+std::vector<int32_t> DrawBias(size_t count, Rng& rng) {
+  // Now and then anywhere in int32, so accumulators wrap as the reference's do.
+  return rng.Int(0, 7) == 0 ? rng.Int32s(count, INT32_MIN, INT32_MAX)
+                            : rng.Int32s(count, -5000, 5000);
+}
+
+// Per-channel [lo, hi] of the exact accumulators of a convolution (params.h), from
+// the reference's own arithmetic on every output pixel.
+void ConvAccumulatorRanges(const Conv2DParams& p, const std::vector<int8_t>& in,
+                           const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                           std::vector<int64_t>* lo, std::vector<int64_t>* hi) {
+  const int cin_g = p.in_c / p.groups;
+  const int cout_g = p.out_c / p.groups;
+  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * cin_g;
+  lo->assign(static_cast<size_t>(p.out_c), INT64_MAX);
+  hi->assign(static_cast<size_t>(p.out_c), INT64_MIN);
+  const int pixels = p.batch * p.out_h * p.out_w;
+  for (int m = 0; m < pixels; ++m) {
+    const int x = m % p.out_w;
+    const int y = m / p.out_w % p.out_h;
+    const int n = m / p.out_w / p.out_h;
+    for (int c = 0; c < p.out_c; ++c) {
+      const int g = c / cout_g;
+      int64_t acc = bias[static_cast<size_t>(c)];
+      for (int ky = 0; ky < p.kernel_h; ++ky) {
+        for (int kx = 0; kx < p.kernel_w; ++kx) {
+          const int iy = y * p.stride_h - p.pad_top + ky * p.dilation_h;
+          const int ix = x * p.stride_w - p.pad_left + kx * p.dilation_w;
+          if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
+          for (int i = 0; i < cin_g; ++i) {
+            const size_t at =
+                ((static_cast<size_t>(n) * p.in_h + iy) * p.in_w + ix) * p.in_c + g * cin_g + i;
+            const size_t k = (static_cast<size_t>(ky) * p.kernel_w + kx) * cin_g + i;
+            acc += (in[at] - p.input_zero_point) * int64_t{w[static_cast<size_t>(c) * k_len + k]};
+          }
+        }
+      }
+      (*lo)[static_cast<size_t>(c)] = std::min((*lo)[static_cast<size_t>(c)], acc);
+      (*hi)[static_cast<size_t>(c)] = std::max((*hi)[static_cast<size_t>(c)], acc);
+    }
+  }
+}
+
+void RunConvCase(Isa isa, const ConvShape& s, uint64_t seed) {
+  Rng rng(seed);
+  Conv2DParams p{};
+  p.batch = static_cast<int>(rng.Int(1, 2));
+  p.kernel_h = s.kernel_h;
+  p.kernel_w = s.kernel_w;
+  p.stride_h = s.stride;
+  p.stride_w = rng.Int(0, 3) == 0 ? 3 - s.stride : s.stride;
+  p.dilation_h = s.dilation;
+  p.dilation_w = s.dilation;
+  p.groups = s.groups;
+  p.in_c = s.groups * s.group_in_c;
+  p.out_c = s.groups * s.group_out_c;
+  p.in_h = static_cast<int>(rng.Int(1, 7));
+  p.in_w = static_cast<int>(rng.Int(1, 7));
+  const int eff_h = p.dilation_h * (p.kernel_h - 1) + 1;
+  const int eff_w = p.dilation_w * (p.kernel_w - 1) + 1;
+  p.pad_top = s.pad ? static_cast<int>(rng.Int(0, eff_h)) : 0;
+  p.pad_left = s.pad ? static_cast<int>(rng.Int(0, eff_w)) : 0;
+  const int pad_bottom =
+      std::max(s.pad ? static_cast<int>(rng.Int(0, eff_h)) : 0, eff_h - p.in_h - p.pad_top);
+  const int pad_right =
+      std::max(s.pad ? static_cast<int>(rng.Int(0, eff_w)) : 0, eff_w - p.in_w - p.pad_left);
+  p.out_h = (p.in_h + p.pad_top + pad_bottom - eff_h) / p.stride_h + 1;
+  p.out_w = (p.in_w + p.pad_left + pad_right - eff_w) / p.stride_w + 1;
+  p.input_zero_point = rng.ZeroPoint();
+  p.weight_type = s.type;
+  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * s.group_in_c;
+  const auto out_c = static_cast<size_t>(p.out_c);
+  const std::vector<int8_t> w = DrawWeights(out_c * k_len, s.type, rng);
+  const std::vector<int8_t> in =
+      DrawInput(static_cast<size_t>(p.batch) * p.in_h * p.in_w * static_cast<size_t>(p.in_c), rng);
+  const std::vector<int32_t> bias = DrawBias(out_c, rng);
+  std::vector<int64_t> lo;
+  std::vector<int64_t> hi;
+  ConvAccumulatorRanges(p, in, w, bias, &lo, &hi);
+  const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
+  p.output_zero_point = requant.zero_point;
+  p.requant = requant.requant.View();
+  p.clamp = requant.clamp;
+  const bool int4 = s.type == WeightType::kInt4;
+  const std::vector<uint8_t> int4_rows =
+      int4 ? PackInt4Rows(w, out_c, k_len) : std::vector<uint8_t>{};
+  const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
+  CAPTURE(p.batch);
+  CAPTURE(p.in_h);
+  CAPTURE(p.in_w);
+  CAPTURE(p.stride_w);
+  CAPTURE(p.pad_top);
+  CAPTURE(p.pad_left);
+  Runs(isa) += ExpectGemmMatchesReference(kernels::SelectKernels(isa).conv2d, kernels::ref::Conv2D,
+                                          p, in, weights, bias, rng);
+}
+
+void RunFullyConnectedCase(Isa isa, int rows, int k, int n, WeightType type, uint64_t seed) {
+  Rng rng(seed);
+  FullyConnectedParams p{};
+  p.rows = rows;
+  p.in_features = k;
+  p.out_features = n;
+  p.input_zero_point = rng.ZeroPoint();
+  p.weight_type = type;
+  const auto n_out = static_cast<size_t>(n);
+  const auto k_len = static_cast<size_t>(k);
+  const std::vector<int8_t> w = DrawWeights(n_out * k_len, type, rng);
+  const std::vector<int8_t> in = DrawInput(static_cast<size_t>(rows) * k_len, rng);
+  const std::vector<int32_t> bias = DrawBias(n_out, rng);
+  std::vector<int64_t> lo(n_out, INT64_MAX);
+  std::vector<int64_t> hi(n_out, INT64_MIN);
+  for (size_t c = 0; c < n_out; ++c) {
+    for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+      int64_t acc = bias[c];
+      for (size_t i = 0; i < k_len; ++i) {
+        acc += (in[r * k_len + i] - p.input_zero_point) * int64_t{w[c * k_len + i]};
+      }
+      lo[c] = std::min(lo[c], acc);
+      hi[c] = std::max(hi[c], acc);
+    }
+  }
+  const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
+  p.output_zero_point = requant.zero_point;
+  p.requant = requant.requant.View();
+  p.clamp = requant.clamp;
+  const bool int4 = type == WeightType::kInt4;
+  const std::vector<uint8_t> int4_rows =
+      int4 ? PackInt4Rows(w, n_out, k_len) : std::vector<uint8_t>{};
+  const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
+  Runs(isa) += ExpectGemmMatchesReference(kernels::SelectKernels(isa).fully_connected,
+                                          kernels::ref::FullyConnected, p, in, weights, bias, rng);
+}
+
+// (Function pointers are compared inside extra parentheses: doctest cannot print them.)
+TEST_CASE("SelectKernels: the NEON GEMM kernels at kNeon and kNeonDot") {
+  for (const Isa isa : kNeonPaths) {
+    CAPTURE(PathName(isa));
+    const kernels::KernelTable t = kernels::SelectKernels(isa);
+    if (Built(isa)) {
+      CHECK(t.conv2d.isa == isa);
+      CHECK(t.fully_connected.isa == isa);
+      CHECK((t.conv2d.fn != &kernels::ref::Conv2D));
+      CHECK((t.fully_connected.fn != &kernels::ref::FullyConnected));
+      CHECK((t.conv2d.pack != nullptr));
+      CHECK((t.fully_connected.pack != nullptr));
+      CHECK(t.conv2d.channel_block == 16);
+    } else {
+      CHECK(t.conv2d.isa == Isa::kReference);
+      CHECK(t.fully_connected.isa == Isa::kReference);
+    }
+  }
+}
+
+TEST_CASE("NEON fully connected matches the reference over M x K x N remainders") {
+  static constexpr int kRows[] = {1, 2, 3, 4, 5, 9};
+  static constexpr int kKs[] = {1, 3, 8, 15, 16, 17, 33, 100, 257};
+  static constexpr int kNs[] = {1, 5, 15, 16, 17, 33, 50};
+  for (const Isa isa : kNeonPaths) {
+    if (!Runnable(isa)) {
+      MESSAGE("skipped: path " << PathName(isa) << " was not built or the CPU lacks it");
+      continue;
+    }
+    uint64_t seed = 0;
+    for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+      for (const int rows : kRows) {
+        for (const int k : kKs) {
+          for (const int n : kNs) {
+            ++seed;
+            CAPTURE(PathName(isa));
+            CAPTURE(rows);
+            CAPTURE(k);
+            CAPTURE(n);
+            CAPTURE(static_cast<int>(type));
+            CAPTURE(seed);
+            RunFullyConnectedCase(isa, rows, k, n, type, seed);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("NEON fully connected at the accumulator extremes") {
+  // The largest K the validator accepts for int8 weights with |x - zx| = 255 and
+  // every weight at an extreme, over a row and channel remainder.
+  constexpr int kK = 66311;
+  for (const Isa isa : kNeonPaths) {
+    if (!Runnable(isa)) continue;
+    for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+      const bool int4 = type == WeightType::kInt4;
+      for (const int32_t w_value : {int4 ? -8 : -127, int4 ? 7 : 127}) {
+        CAPTURE(PathName(isa));
+        CAPTURE(static_cast<int>(type));
+        CAPTURE(w_value);
+        FullyConnectedParams p{};
+        p.rows = 3;
+        p.in_features = kK;
+        p.out_features = 17;
+        p.input_zero_point = 127;
+        p.weight_type = type;
+        ChannelRequantStorage requant;
+        for (int c = 0; c < p.out_features; ++c) {
+          requant.Push(MustQuantizeMultiplier(1.0 / (kK * 127.0 * 255.0 / (100.0 + c))));
+        }
+        p.requant = requant.View();
+        p.clamp = {-128, 127};
+        const std::vector<int8_t> in(static_cast<size_t>(p.rows) * kK, -128);
+        const std::vector<int8_t> w(size_t{17} * kK, static_cast<int8_t>(w_value));
+        const std::vector<int32_t> bias(17, 0);
+        const std::vector<uint8_t> int4_rows =
+            int4 ? PackInt4Rows(w, 17, kK) : std::vector<uint8_t>{};
+        Rng rng(7);
+        Runs(isa) += ExpectGemmMatchesReference(
+            kernels::SelectKernels(isa).fully_connected, kernels::ref::FullyConnected, p, in,
+            int4 ? static_cast<const void*>(int4_rows.data()) : w.data(), bias, rng);
+      }
+    }
+  }
+}
+
+TEST_CASE("NEON convolution matches the reference over kernels, strides, dilations and groups") {
+  for (const Isa isa : kNeonPaths) {
+    if (!Runnable(isa)) {
+      MESSAGE("skipped: path " << PathName(isa) << " was not built or the CPU lacks it");
+      continue;
+    }
+    uint64_t seed = 1000;
+    for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+      for (const int kernel : {1, 3, 5}) {
+        for (const int stride : {1, 2}) {
+          for (const int dilation : {1, 2}) {
+            for (int i = 0; i < 6; ++i) {
+              ++seed;
+              Rng rng(seed);
+              ConvShape s{};
+              s.kernel_h = kernel;
+              s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 4)) : kernel;
+              s.stride = stride;
+              s.dilation = dilation;
+              s.groups = rng.Int(0, 2) == 0 ? static_cast<int>(rng.Int(2, 3)) : 1;
+              s.group_in_c = static_cast<int>(rng.Int(1, 40));
+              s.group_out_c = static_cast<int>(rng.Int(1, 35));
+              s.pad = rng.Int(0, 2) != 0;
+              s.type = type;
+              CAPTURE(PathName(isa));
+              CAPTURE(s.kernel_h);
+              CAPTURE(s.kernel_w);
+              CAPTURE(stride);
+              CAPTURE(dilation);
+              CAPTURE(s.groups);
+              CAPTURE(s.group_in_c);
+              CAPTURE(s.group_out_c);
+              CAPTURE(s.pad);
+              CAPTURE(static_cast<int>(type));
+              CAPTURE(seed);
+              RunConvCase(isa, s, seed);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("NEON convolution with one channel per group, long K and wide groups") {
+  // {kernel, groups, group_in_c, group_out_c, pad}: depthwise-like groups (also with
+  // a channel multiplier), K = 9 * 240 and 25 * 90 past the 2048-value chunk, a 1x1
+  // in-place K of 2100 with a tail, and 136 channels past the 8-block parking.
+  static constexpr int kShapes[][5] = {{3, 5, 1, 1, 1},   {3, 4, 1, 2, 1},    {3, 1, 240, 9, 1},
+                                       {5, 1, 90, 17, 1}, {1, 1, 2100, 5, 0}, {1, 2, 48, 136, 0},
+                                       {3, 2, 6, 136, 1}};
+  for (const Isa isa : kNeonPaths) {
+    if (!Runnable(isa)) continue;
+    uint64_t seed = 5000;
+    for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+      for (const auto& shape : kShapes) {
+        for (int i = 0; i < 2; ++i) {
+          ++seed;
+          const ConvShape s{shape[0], shape[0], 1 + i % 2,     1,   shape[1],
+                            shape[2], shape[3], shape[4] != 0, type};
+          CAPTURE(PathName(isa));
+          CAPTURE(shape[0]);
+          CAPTURE(s.groups);
+          CAPTURE(s.group_in_c);
+          CAPTURE(s.group_out_c);
+          CAPTURE(static_cast<int>(type));
+          CAPTURE(seed);
+          RunConvCase(isa, s, seed);
+        }
+      }
+    }
+  }
+}
+
+// Last in this file, so it runs after every case above (doctest orders by file
+// and line).
+TEST_CASE("Each NEON GEMM path ran wherever it was built and the CPU has it") {
+  for (const Isa isa : kNeonPaths) {
+    CAPTURE(PathName(isa));
+    if (Runnable(isa)) CHECK(Runs(isa) > 0);
+  }
+}
+
+}  // namespace
+}  // namespace qrt::test

@@ -1,0 +1,319 @@
+// Threads: the pool runs every task exactly once, the tiler covers every output
+// element exactly once on valid channel-block boundaries, and a session gives the
+// same bytes for every thread count on every instruction set the CPU has, without
+// allocating in Run().
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "qrt/kernels/isa.h"
+#include "qrt/kernels/tiling.h"
+#include "qrt/qrt.h"
+#include "qrt/qrt_c.h"
+#include "runtime/test_models.h"
+#include "thread_pool.h"
+#include "util/random.h"
+
+namespace {
+
+// Counts every global allocation made by this test binary, so a test can prove
+// that a threaded Run() makes none.
+std::atomic<int64_t> allocations{0};
+
+}  // namespace
+
+void* operator new(size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+
+namespace qrt::test {
+namespace {
+
+using internal::ThreadPool;
+using kernels::OutputTile;
+using kernels::TileGrid;
+
+constexpr int kThreadCounts[] = {1, 2, 3, 4, 7};
+
+TEST_CASE("the pool runs each task exactly once, batch after batch") {
+  for (const int threads : kThreadCounts) {
+    CAPTURE(threads);
+    ThreadPool pool(threads);
+    CHECK(pool.num_threads() == threads);
+    std::vector<std::atomic<int>> runs(200);
+    for (int batch = 0; batch < 300; ++batch) {
+      const int count = batch % 23 == 0 ? 0 : 1 + (batch * 37) % 200;
+      for (std::atomic<int>& r : runs) r.store(0);
+      pool.Run(count, [&](int i) { runs[static_cast<size_t>(i)].fetch_add(1); });
+      for (int i = 0; i < 200; ++i) {
+        const int ran = runs[static_cast<size_t>(i)].load();
+        if (ran != (i < count ? 1 : 0)) {
+          FAIL("batch " << batch << " of " << count << " tasks: task " << i << " ran " << ran
+                        << " times");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("the pool's tasks run on several threads and Run waits for all of them") {
+  ThreadPool pool(3);
+  std::atomic<int> finished{0};
+  // Each task waits until the others have started, so three must run at once.
+  std::atomic<int> started{0};
+  pool.Run(3, [&](int) {
+    started.fetch_add(1);
+    while (started.load() < 3) std::this_thread::yield();
+    finished.fetch_add(1);
+  });
+  CHECK(finished.load() == 3);
+}
+
+TEST_CASE("a pool whose workers sleep wakes for a batch and is destroyed cleanly") {
+  for (const int threads : kThreadCounts) {
+    CAPTURE(threads);
+    {
+      ThreadPool idle(threads);  // destroyed before any batch
+    }
+    ThreadPool pool(threads);
+    std::atomic<int> sum{0};
+    pool.Run(10, [&](int i) { sum.fetch_add(i); });
+    // Long enough for the workers to stop spinning and sleep.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pool.Run(10, [&](int i) { sum.fetch_add(i); });
+    CHECK(sum.load() == 90);
+  }
+}
+
+// Marks every element of each tile, checking the tile's bounds and alignment.
+void CheckCoverage(int m, int n, int64_t depth, int channel_block, int threads) {
+  CAPTURE(m);
+  CAPTURE(n);
+  CAPTURE(depth);
+  CAPTURE(channel_block);
+  CAPTURE(threads);
+  const TileGrid grid = kernels::SplitOutput(m, n, depth, channel_block, threads);
+  REQUIRE(grid.count() >= 1);
+  CHECK(grid.count() <= std::max(threads, 1));
+  std::vector<uint8_t> covered(static_cast<size_t>(m) * static_cast<size_t>(n));
+  for (int t = 0; t < grid.count(); ++t) {
+    const OutputTile tile = grid.Tile(t);
+    REQUIRE(0 <= tile.m_begin);
+    REQUIRE(tile.m_begin < tile.m_end);
+    REQUIRE(tile.m_end <= m);
+    REQUIRE(0 <= tile.n_begin);
+    REQUIRE(tile.n_begin < tile.n_end);
+    REQUIRE(tile.n_end <= n);
+    CHECK(tile.n_begin % channel_block == 0);
+    CHECK((tile.n_end % channel_block == 0 || tile.n_end == n));
+    for (int r = tile.m_begin; r < tile.m_end; ++r) {
+      for (int c = tile.n_begin; c < tile.n_end; ++c) ++covered[static_cast<size_t>(r * n + c)];
+    }
+  }
+  CHECK(std::all_of(covered.begin(), covered.end(), [](uint8_t c) { return c == 1; }));
+}
+
+TEST_CASE("tiles cover the output exactly once on channel-block boundaries") {
+  for (const int threads : {1, 2, 3, 4, 7, 16, 64}) {
+    for (const int channel_block : {1, 4, 8, 16, 64}) {
+      for (const int m : {1, 2, 3, 5, 8, 31, 128, 1000}) {
+        for (const int n : {1, 7, 16, 33, 100, 256, 1000}) {
+          for (const int64_t depth : {int64_t{1}, int64_t{64}, int64_t{4096}}) {
+            CheckCoverage(m, n, depth, channel_block, threads);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("the split follows the documented policy") {
+  // Small outputs stay whole; one thread never splits.
+  CHECK(kernels::SplitOutput(4, 16, 64, 16, 8).count() == 1);
+  CHECK(kernels::SplitOutput(4096, 4096, 4096, 16, 1).count() == 1);
+  // A fully connected layer with few rows is cut along N in channel blocks.
+  const TileGrid fc = kernels::SplitOutput(128, 3072, 768, 16, 2);
+  REQUIRE(fc.count() == 2);
+  CHECK(fc.Tile(0).m_end == 128);
+  CHECK(fc.Tile(0).n_end == 1536);
+  CHECK(kernels::SplitOutput(1, 1000, 1000, 16, 4).count() == 4);
+  // A convolution with many pixels is cut along M at kTileRowAlign rows.
+  const TileGrid conv = kernels::SplitOutput(56 * 56, 64, 576, 16, 2);
+  REQUIRE(conv.count() == 2);
+  CHECK(conv.Tile(0).n_end == 64);
+  CHECK(conv.Tile(0).m_end == 56 * 56 / 2);
+  CHECK(conv.Tile(1).m_begin % kernels::kTileRowAlign == 0);
+  // Bad arguments give the whole output.
+  CHECK(kernels::SplitOutput(100, 100, 100, 0, 4).count() == 1);
+  CHECK(kernels::SplitOutput(100, 100, -1, 16, 4).count() == 1);
+  const OutputTile whole = kernels::SplitOutput(100, 50, 0, 16, 4).Tile(0);
+  CHECK((whole.m_begin == 0 && whole.m_end == 100 && whole.n_begin == 0 && whole.n_end == 50));
+}
+
+kernels::Dyadic Requant(double m) {
+  kernels::Dyadic d{};
+  REQUIRE(kernels::QuantizeMultiplier(m, &d) == kernels::QuantizeMultiplierError::kOk);
+  return d;
+}
+
+std::vector<kernels::Dyadic> Requants(Rng& rng, size_t n, double base) {
+  std::vector<kernels::Dyadic> requant;
+  for (size_t i = 0; i < n; ++i) {
+    requant.push_back(Requant(base * (0.5 + static_cast<double>(rng.Int8s(1, 0, 100)[0]) / 100)));
+  }
+  return requant;
+}
+
+// GEMM-shaped operators large enough that every one of them is split: a 3x3
+// convolution and a grouped 1x1 int4 convolution (cut along M), fully connected
+// layers with 3 rows, int8 and int4 (cut along N). Inputs "image" int8
+// [1, 32, 32, 16] and "rows" int8 [3, 512].
+ModelBuilder SplitModel() {
+  Rng rng(7);
+  ModelBuilder b;
+  const int32_t image = b.AddActivation("image", {1, 32, 32, 16}, 0.02f, 3);
+  const int32_t w1 = b.AddInt8Weights("conv.w", {64, 3, 3, 16}, rng.Int8s(64 * 144, -127, 127),
+                                      std::vector<float>(64, 0.01f));
+  const int32_t c1 = b.AddActivation("conv", {1, 32, 32, 64}, 0.05f, -7);
+  b.Conv2D(image, w1, b.AddBias("conv.b", rng.Int32s(64, -3000, 3000)), c1,
+           {.pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1},
+           Requants(rng, 64, 0.0005), {-7, 127});
+  const int32_t w2 = b.AddInt4Weights("group.w", {96, 1, 1, 32}, rng.Int8s(96 * 32, -8, 7),
+                                      std::vector<float>(96, 0.1f));
+  const int32_t c2 = b.AddActivation("group", {1, 32, 32, 96}, 0.05f, 2);
+  b.Conv2D(c1, w2, b.AddBias("group.b", rng.Int32s(96, -500, 500)), c2, {.groups = 2},
+           Requants(rng, 96, 0.02));
+
+  const int32_t rows = b.AddActivation("rows", {3, 512}, 0.03f, -1);
+  const int32_t w3 = b.AddInt8Weights("fc8.w", {1000, 512}, rng.Int8s(1000 * 512, -127, 127),
+                                      std::vector<float>(1000, 0.01f));
+  const int32_t f1 = b.AddActivation("fc8", {3, 1000}, 0.1f, 0);
+  b.FullyConnected(rows, w3, b.AddBias("fc8.b", rng.Int32s(1000, -5000, 5000)), f1,
+                   Requants(rng, 1000, 0.0003));
+  const int32_t w4 = b.AddInt4Weights("fc4.w", {300, 1000}, rng.Int8s(300 * 1000, -8, 7),
+                                      std::vector<float>(300, 0.05f));
+  const int32_t f2 = b.AddActivation("fc4", {3, 300}, 0.1f, 5);
+  b.FullyConnected(f1, w4, b.AddBias("fc4.b", rng.Int32s(300, -500, 500)), f2,
+                   Requants(rng, 300, 0.004));
+  b.SetInputs({image, rows});
+  b.SetOutputs({c2, f1, f2});
+  return b;
+}
+
+std::vector<kernels::Isa> SupportedIsas() {
+  const kernels::CpuFeatures cpu = kernels::DetectCpuFeatures();
+  std::vector<kernels::Isa> isas;
+  for (const kernels::Isa isa :
+       {kernels::Isa::kReference, kernels::Isa::kAvx2, kernels::Isa::kAvx512Vnni,
+        kernels::Isa::kNeon, kernels::Isa::kNeonDot}) {
+    if (kernels::CpuSupports(cpu, isa)) isas.push_back(isa);
+  }
+  return isas;
+}
+
+// All outputs of one run, concatenated.
+std::vector<int8_t> RunOnce(Session& session) {
+  Rng rng(11);
+  for (const TensorInfo& input : session.model().inputs()) {
+    const std::vector<int8_t> values = rng.Int8s(input.element_count);
+    REQUIRE(session.SetInput(input.name, values.data(), values.size()).ok());
+  }
+  REQUIRE(session.Run().ok());
+  std::vector<int8_t> all;
+  for (const TensorInfo& output : session.model().outputs()) {
+    std::vector<int8_t> values(output.element_count);
+    REQUIRE(session.GetOutput(output.name, values.data(), values.size()).ok());
+    all.insert(all.end(), values.begin(), values.end());
+  }
+  return all;
+}
+
+TEST_CASE("outputs are byte-identical for every thread count and instruction set") {
+  const AlignedBytes bytes(SplitModel().Finish());
+  std::vector<int8_t> expected;
+  for (const kernels::Isa isa : SupportedIsas()) {
+    CAPTURE(kernels::IsaName(isa));
+    std::shared_ptr<const Model> model;
+    LoadOptions options;
+    options.max_isa = kernels::IsaName(isa);
+    const Status loaded = Model::LoadBuffer(bytes.data(), bytes.size(), &model, options);
+    REQUIRE_MESSAGE(loaded.ok(), loaded.ToString());
+    for (const int threads : kThreadCounts) {
+      CAPTURE(threads);
+      std::unique_ptr<Session> session;
+      REQUIRE(Session::Create(model, &session, {.num_threads = threads}).ok());
+      const std::vector<int8_t> outputs = RunOnce(*session);
+      if (expected.empty()) expected = outputs;
+      CHECK(outputs == expected);
+    }
+  }
+  REQUIRE(!expected.empty());
+  // The outputs are not degenerate (a clamp stuck at one value would hide a split bug).
+  CHECK(std::count(expected.begin(), expected.end(), expected[0]) <
+        static_cast<std::ptrdiff_t>(expected.size() / 4));
+}
+
+TEST_CASE("a threaded Run() performs no heap allocation") {
+  const AlignedBytes bytes(SplitModel().Finish());
+  std::shared_ptr<const Model> model;
+  REQUIRE(Model::LoadBuffer(bytes.data(), bytes.size(), &model).ok());
+  for (const int threads : {2, 4}) {
+    CAPTURE(threads);
+    std::unique_ptr<Session> session;
+    REQUIRE(Session::Create(model, &session, {.num_threads = threads}).ok());
+    RunOnce(*session);
+    const int64_t before = allocations.load();
+    for (int i = 0; i < 3; ++i) REQUIRE(session->Run().ok());
+    CHECK(allocations.load() == before);
+  }
+}
+
+TEST_CASE("thread counts outside 1 to kMaxSessionThreads are rejected") {
+  const AlignedBytes bytes(EveryOperatorModel().Finish());
+  std::shared_ptr<const Model> model;
+  REQUIRE(Model::LoadBuffer(bytes.data(), bytes.size(), &model).ok());
+  for (const int threads : {0, -1, kMaxSessionThreads + 1, 1 << 30}) {
+    CAPTURE(threads);
+    std::unique_ptr<Session> session;
+    const Status status = Session::Create(model, &session, {.num_threads = threads});
+    CHECK(status.code() == StatusCode::kInvalidArgument);
+    CHECK(status.message().find("num_threads is " + std::to_string(threads)) != std::string::npos);
+    CHECK(session == nullptr);
+  }
+  std::unique_ptr<Session> session;
+  CHECK(Session::Create(model, &session, {.num_threads = kMaxSessionThreads}).ok());
+}
+
+TEST_CASE("the C API takes a thread count and rejects a bad one") {
+  const AlignedBytes bytes(SplitModel().Finish());
+  qrt_model* model = nullptr;
+  REQUIRE(qrt_model_load_buffer(bytes.data(), bytes.size(), nullptr, &model) == QRT_OK);
+  qrt_session* session = nullptr;
+  qrt_session_options options{0};
+  CHECK(qrt_session_create_with_options(model, &options, &session) == QRT_INVALID_ARGUMENT);
+  CHECK(std::string(qrt_last_error()).find("num_threads is 0") != std::string::npos);
+  options.num_threads = QRT_MAX_SESSION_THREADS + 1;
+  CHECK(qrt_session_create_with_options(model, &options, &session) == QRT_INVALID_ARGUMENT);
+  CHECK(session == nullptr);
+  options.num_threads = 3;
+  REQUIRE(qrt_session_create_with_options(model, &options, &session) == QRT_OK);
+  CHECK(qrt_session_run(session) == QRT_OK);
+  qrt_session_free(session);
+  REQUIRE(qrt_session_create_with_options(model, nullptr, &session) == QRT_OK);
+  qrt_session_free(session);
+  qrt_model_free(model);
+}
+
+}  // namespace
+}  // namespace qrt::test
