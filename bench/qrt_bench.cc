@@ -2,11 +2,14 @@
 //
 //   qrt-bench model.qrt --iters 200 --profile
 //   qrt-bench model.qrt --input image=cat.npy --json
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -153,6 +156,20 @@ std::vector<OperatorTime> OperatorTimes(const std::vector<OperatorProfile>& befo
   return times;
 }
 
+// The process's peak resident set so far (Linux reports ru_maxrss in KiB): the
+// mapped model pages it touched, packed weights, the arena, and the tool itself.
+size_t PeakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<size_t>(usage.ru_maxrss) * 1024;
+}
+
+size_t FileBytes(const std::string& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<size_t>(size);
+}
+
 void PrintJson(const Args& args, const Model& model, const LatencyStats& stats,
                const std::vector<OperatorTime>& times) {
   nlohmann::ordered_json report = {
@@ -170,6 +187,8 @@ void PrintJson(const Args& args, const Model& model, const LatencyStats& stats,
       {"throughput_per_s", stats.throughput_per_s},
       {"arena_bytes", model.arena_bytes()},
       {"weight_bytes", model.weight_bytes()},
+      {"model_file_bytes", FileBytes(args.model_path)},
+      {"peak_rss_bytes", PeakRssBytes()},
   };
   if (args.profile) {
     nlohmann::ordered_json operators = nlohmann::ordered_json::array();
@@ -193,6 +212,8 @@ void PrintText(const Args& args, const Model& model, const LatencyStats& stats,
   std::printf("threads       %d\n", args.threads);
   std::printf("arena bytes   %zu\n", model.arena_bytes());
   std::printf("weight bytes  %zu\n", model.weight_bytes());
+  std::printf("model file    %zu bytes\n", FileBytes(args.model_path));
+  std::printf("peak RSS      %zu bytes\n", PeakRssBytes());
   std::printf("runs          %d warmup, %d measured\n", args.warmup, args.iters);
   std::printf("latency ms    min %.4g  median %.4g  p90 %.4g  mean %.4g  max %.4g\n", stats.min_ms,
               stats.median_ms, stats.p90_ms, stats.mean_ms, stats.max_ms);

@@ -105,7 +105,7 @@ void CheckCoverage(int m, int n, int64_t depth, int channel_block, int threads) 
   CAPTURE(threads);
   const TileGrid grid = kernels::SplitOutput(m, n, depth, channel_block, threads);
   REQUIRE(grid.count() >= 1);
-  CHECK(grid.count() <= std::max(threads, 1));
+  CHECK(grid.count() <= std::max(threads, 1) * kernels::kTilesPerThread);
   std::vector<uint8_t> covered(static_cast<size_t>(m) * static_cast<size_t>(n));
   for (int t = 0; t < grid.count(); ++t) {
     const OutputTile tile = grid.Tile(t);
@@ -142,18 +142,23 @@ TEST_CASE("the split follows the documented policy") {
   // Small outputs stay whole; one thread never splits.
   CHECK(kernels::SplitOutput(4, 16, 64, 16, 8).count() == 1);
   CHECK(kernels::SplitOutput(4096, 4096, 4096, 16, 1).count() == 1);
-  // A fully connected layer with few rows is cut along N in channel blocks.
+  // A fully connected layer with few rows is cut along N in channel blocks, into
+  // kTilesPerThread equal tiles per thread.
   const TileGrid fc = kernels::SplitOutput(128, 3072, 768, 16, 2);
-  REQUIRE(fc.count() == 2);
-  CHECK(fc.Tile(0).m_end == 128);
-  CHECK(fc.Tile(0).n_end == 1536);
+  REQUIRE(fc.count() == 2 * kernels::kTilesPerThread);
+  for (int t = 0; t < fc.count(); ++t) {
+    CHECK(fc.Tile(t).m_end == 128);
+    CHECK(fc.Tile(t).n_end - fc.Tile(t).n_begin == 3072 / fc.count());
+  }
+  // A convolution with many pixels is cut along M at multiples of kTileRowAlign.
+  const TileGrid conv = kernels::SplitOutput(56 * 56, 64, 576, 16, 3);
+  REQUIRE(conv.count() % 3 == 0);
+  for (int t = 0; t < conv.count(); ++t) {
+    CHECK(conv.Tile(t).n_end == 64);
+    CHECK(conv.Tile(t).m_begin % kernels::kTileRowAlign == 0);
+  }
+  // 1M multiply-accumulates make 7 tiles of kMinTileMacs, rounded down to 4 threads.
   CHECK(kernels::SplitOutput(1, 1000, 1000, 16, 4).count() == 4);
-  // A convolution with many pixels is cut along M at kTileRowAlign rows.
-  const TileGrid conv = kernels::SplitOutput(56 * 56, 64, 576, 16, 2);
-  REQUIRE(conv.count() == 2);
-  CHECK(conv.Tile(0).n_end == 64);
-  CHECK(conv.Tile(0).m_end == 56 * 56 / 2);
-  CHECK(conv.Tile(1).m_begin % kernels::kTileRowAlign == 0);
   // Bad arguments give the whole output.
   CHECK(kernels::SplitOutput(100, 100, 100, 0, 4).count() == 1);
   CHECK(kernels::SplitOutput(100, 100, -1, 16, 4).count() == 1);

@@ -13,11 +13,12 @@
 //   channel_block, so n_begin is always a multiple of channel_block.
 // - A tile holds at least kMinTileMacs multiply-accumulates, so that a tile amortises
 //   handing it to a thread; an output smaller than two such tiles stays whole.
-// - Otherwise there is one tile per thread, the units dealt out as evenly as
-//   possible (tile sizes differ by at most one unit): for equal-cost rows or
-//   channels this is the most balanced split, and the fewest tiles means the least
-//   re-reading. Threads take tiles dynamically, so more tiles than threads would
-//   only help a thread that is preempted, at the cost of re-reading operands.
+// - Otherwise there are up to kTilesPerThread tiles per thread, rounded down to a
+//   multiple of the thread count, the units dealt out as evenly as possible (tile
+//   sizes differ by at most one unit). Threads claim tiles dynamically, so with a
+//   few tiles each, a thread that is preempted or wakes late holds up at most one
+//   small tile while the others take the rest; for the shapes worth splitting the
+//   extra re-reading is of operands that stay in cache.
 // The split depends only on the shape and the thread count, and any split gives
 // the same bytes (params.h), so results do not depend on the thread count.
 #pragma once
