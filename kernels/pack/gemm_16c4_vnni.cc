@@ -1,7 +1,9 @@
 #include "pack/gemm_16c4_vnni.h"
 
 #include <cstring>
+#include <limits>
 
+#include "qrt/kernels/requant.h"
 #include "ref/weights.h"
 
 namespace qrt::kernels {
@@ -30,11 +32,44 @@ struct GroupWeights {
   }
 };
 
+// The accumulator range [lo, hi] the kernel clamps to before it rescales (see the
+// header): lo is the largest int32 whose output is below clamp.lo (INT32_MIN if
+// none), hi the smallest whose output is above clamp.hi (INT32_MAX if none).
+// Rescale is monotone in the accumulator, so binary searches find both.
+struct AccumulatorRange {
+  int32_t lo;
+  int32_t hi;
+};
+
+AccumulatorRange ClampedAccumulatorRange(Dyadic d, int32_t zero_point, OutputClamp clamp) {
+  const auto output = [&](int64_t acc) {
+    return Rescale(static_cast<int32_t>(acc), d) + zero_point;
+  };
+  constexpr int64_t kMin = std::numeric_limits<int32_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  // Largest acc in [kMin, kMax] with below(acc), for a predicate true up to a point.
+  const auto last_true = [&](auto below) {
+    if (!below(kMin)) return kMin;
+    int64_t yes = kMin;
+    int64_t no = kMax + 1;
+    while (no - yes > 1) {
+      const int64_t mid = yes + (no - yes) / 2;
+      (below(mid) ? yes : no) = mid;
+    }
+    return yes;
+  };
+  const int64_t lo = last_true([&](int64_t a) { return output(a) < clamp.lo; });
+  const int64_t hi = last_true([&](int64_t a) { return output(a) <= clamp.hi; }) + 1;
+  return {static_cast<int32_t>(lo), static_cast<int32_t>(hi > kMax ? kMax : hi)};
+}
+
 // Fills one block: channels n0 .. n0 + 15 of group `w`.
 void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t* bias, int n0,
                uint8_t* block) {
   const bool int4 = w.p.weight_type == WeightType::kInt4;
   int32_t folded_bias[kGemm16c4Nr];
+  int32_t accumulator_lo[kGemm16c4Nr];
+  int32_t accumulator_hi[kGemm16c4Nr];
   int64_t multiplier[kGemm16c4Nr];
   int64_t rounding[kGemm16c4Nr];
   int64_t shift[kGemm16c4Nr];
@@ -68,13 +103,20 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
     folded_bias[j] =
         real ? static_cast<int32_t>(bias[c] - (w.p.input_zero_point + int64_t{128}) * sum_w) : 0;
     const int channel = LaneChannel(j);
-    multiplier[channel] = real ? w.p.requant.multiplier[c] : 0;
-    shift[channel] = real ? w.p.requant.shift[c] : 1;
-    rounding[channel] = int64_t{1} << (shift[channel] - 1);
+    const Dyadic d = real ? w.p.requant.At(c) : Dyadic{0, 1};
+    multiplier[channel] = d.multiplier;
+    shift[channel] = d.shift;
+    rounding[channel] = int64_t{1} << (d.shift - 1);
+    const AccumulatorRange range = ClampedAccumulatorRange(d, w.p.output_zero_point, w.p.clamp);
+    accumulator_lo[j] = range.lo;
+    accumulator_hi[j] = range.hi;
   }
   std::memcpy(block, folded_bias, sizeof(folded_bias));
   uint8_t* tail =
       groups + static_cast<size_t>(geo.segments) * geo.segment_groups * kGemm16c4GroupBytes;
+  std::memcpy(tail, accumulator_lo, sizeof(accumulator_lo));
+  std::memcpy(tail + sizeof(accumulator_lo), accumulator_hi, sizeof(accumulator_hi));
+  tail += sizeof(accumulator_lo) + sizeof(accumulator_hi);
   std::memcpy(tail, multiplier, sizeof(multiplier));
   std::memcpy(tail + kGemm16c4Int64ArrayBytes, rounding, sizeof(rounding));
   std::memcpy(tail + 2 * kGemm16c4Int64ArrayBytes, shift, sizeof(shift));
@@ -109,7 +151,7 @@ Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p) {
   g.segments = p.kernel_h * p.kernel_w;
   g.block_bytes = kBiasBytes +
                   static_cast<size_t>(g.segments) * g.segment_groups * kGemm16c4GroupBytes +
-                  3 * kGemm16c4Int64ArrayBytes;
+                  2 * kBiasBytes + 3 * kGemm16c4Int64ArrayBytes;
   g.zero_row_offset = static_cast<size_t>(p.groups) * g.group_blocks * g.block_bytes;
   return g;
 }

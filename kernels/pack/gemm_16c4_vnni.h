@@ -16,6 +16,11 @@
 //                          int8: byte 4j + t of group q = w[n(j), ky, kx, 4q + t]
 //                          int4: byte 4j + t of group q = (w[n(j), ky, kx, 8q + t] ^ 8)
 //                                             | (w[n(j), ky, kx, 8q + 4 + t] ^ 8) << 4
+//   int32 acc_lo[16]       the accumulator range the kernel clamps to before it
+//   int32 acc_hi[16]       rescales: acc_lo is the largest accumulator whose output
+//                          is below clamp.lo (INT32_MIN if none), acc_hi the
+//                          smallest whose output is above clamp.hi (INT32_MAX if
+//                          none)
 //   int64 multiplier[16]   requant[n].multiplier
 //   int64 rounding[16]     2^(requant[n].shift - 1)
 //   int64 shift[16]        requant[n].shift
@@ -23,10 +28,18 @@
 // whatever input byte meets them adds nothing. Padded channels have bias 0,
 // weights 0, multiplier 0 and shift 1; their outputs are never stored.
 //
-// Lane order: the int32 accumulator lane j of a block holds channel
-// n(j) = j / 2 for even j and 8 + j / 2 for odd j, so that the kernel's 64-bit
-// requantization of the even lanes gives channels 0..7 and of the odd lanes
-// channels 8..15, in order; the int64 arrays are in channel order.
+// Lane order: the int32 accumulator lane j of a block (and of folded_bias, acc_lo
+// and acc_hi) holds channel n(j) = j / 2 for even j and 8 + j / 2 for odd j, so
+// that the kernel's 64-bit requantization of the even lanes gives channels 0..7
+// and of the odd lanes channels 8..15, in order; the int64 arrays are in channel
+// order.
+//
+// Why clamping the accumulator first changes no output: an output
+// clamp(Rescale(acc) + zy, lo, hi) is monotone in acc, every accumulator at or
+// below acc_lo gives lo and every one at or above acc_hi gives hi. It bounds what
+// the kernel has to narrow: Rescale moves by at most M = multiplier / 2^shift < 2^30
+// per accumulator step, so Rescale(acc) + zy lies in [lo - 2^30 - 1, hi + 2^30] for
+// acc in [acc_lo, acc_hi], which fits int32.
 //
 // After the blocks: a zero-point row, in_c / groups bytes of zx (64-byte
 // aligned), that the kernel reads in place of kernel positions outside the input.
@@ -65,7 +78,7 @@ struct Gemm16c4Geometry {
   int segment_groups;      // weight groups per kernel position: ceil(in_c / groups / 4),
                            // int4 ceil(in_c / groups / 8)
   int segments;            // kernel positions: kernel_h * kernel_w
-  size_t block_bytes;      // 64 + segments * segment_groups * 64 + 3 * 128
+  size_t block_bytes;      // 64 + segments * segment_groups * 64 + 2 * 64 + 3 * 128
   size_t zero_row_offset;  // of the zero-point row, after every block
 };
 

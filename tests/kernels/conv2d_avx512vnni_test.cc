@@ -4,9 +4,12 @@
 // (also windows entirely in the padding), groups 1-3 with channel counts off the
 // 4-value (int8) and 8-value (int4) K groups and the 16-channel blocks, pixel
 // counts off the 4-pixel tile, batch 1-2, random zero points, multipliers, shifts
-// and clamps, int8 and int4 weights. Where the path was not built or the CPU
-// lacks it the sweeps report a skip, but the last test case fails if the path was
-// built, the CPU has it and no case ran it.
+// and clamps, int8 and int4 weights; pointwise convolutions (1x1, stride 1, no
+// padding), which the kernel runs on its own row-contiguous tiles. Where the path
+// was not built or the CPU lacks it the sweeps report a skip, but the last test
+// case fails if the path was built, the CPU has it and some tile variant the
+// kernel picks from the parameters (pointwise or not, tall tiles of up to 2
+// blocks or wide ones, int8 or int4) never ran.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -37,8 +40,12 @@ constexpr bool kVnniBuilt = false;
 
 constexpr char kSkipMessage[] = "skipped: the AVX-512 VNNI path was not built or the CPU lacks it";
 
-// Kernel runs of the VNNI convolution, for the coverage check at the end.
-int g_vnni_runs = 0;
+// Kernel runs of the VNNI convolution per tile variant, for the coverage check at
+// the end: [int4][pointwise][tall]. The kernel takes the pointwise tiles for 1x1
+// convolutions with stride 1 and no padding, and tall tiles for channel tiles of
+// up to 2 blocks of 16, which a whole-output run of groups of at most 32 output
+// channels has (more channels give channel tiles of 3 or 4 blocks).
+int g_vnni_runs[2][2][2] = {};
 
 bool VnniRunnable() {
   return kVnniBuilt && kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx512Vnni);
@@ -54,6 +61,7 @@ struct ConvShape {
   int groups, group_in_c, group_out_c;
   int max_image;  // in_h and in_w are drawn from [1, max_image]
   WeightType type;
+  bool no_padding = false;
 };
 
 // Per-channel [lo, hi] of the accumulators: the reference run with the identity
@@ -109,10 +117,18 @@ void RunRandomCase(const ConvShape& s, uint64_t seed) {
   p.in_w = static_cast<int>(rng.Int(1, s.max_image));
   const int eff_h = p.dilation_h * (p.kernel_h - 1) + 1;
   const int eff_w = p.dilation_w * (p.kernel_w - 1) + 1;
-  p.pad_top = static_cast<int>(rng.Int(0, eff_h));
-  p.pad_left = static_cast<int>(rng.Int(0, eff_w));
-  const int pad_bottom = std::max(static_cast<int>(rng.Int(0, eff_h)), eff_h - p.in_h - p.pad_top);
-  const int pad_right = std::max(static_cast<int>(rng.Int(0, eff_w)), eff_w - p.in_w - p.pad_left);
+  const int pad_limit_h = s.no_padding ? 0 : eff_h;
+  const int pad_limit_w = s.no_padding ? 0 : eff_w;
+  if (s.no_padding) {
+    p.in_h = std::max(p.in_h, eff_h);
+    p.in_w = std::max(p.in_w, eff_w);
+  }
+  p.pad_top = static_cast<int>(rng.Int(0, pad_limit_h));
+  p.pad_left = static_cast<int>(rng.Int(0, pad_limit_w));
+  const int pad_bottom =
+      std::max(static_cast<int>(rng.Int(0, pad_limit_h)), eff_h - p.in_h - p.pad_top);
+  const int pad_right =
+      std::max(static_cast<int>(rng.Int(0, pad_limit_w)), eff_w - p.in_w - p.pad_left);
   p.out_h = (p.in_h + p.pad_top + pad_bottom - eff_h) / p.stride_h + 1;
   p.out_w = (p.in_w + p.pad_left + pad_right - eff_w) / p.stride_w + 1;
   p.input_zero_point = rng.ZeroPoint();
@@ -152,7 +168,11 @@ void RunRandomCase(const ConvShape& s, uint64_t seed) {
   CAPTURE(p.pad_left);
   CAPTURE(pad_bottom);
   CAPTURE(pad_right);
-  g_vnni_runs +=
+  const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                         p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h &&
+                         p.out_w == p.in_w;
+  const bool tall = s.group_out_c <= 32;
+  g_vnni_runs[int4][pointwise][tall] +=
       ExpectGemmMatchesReference(VnniConv2D(), kernels::ref::Conv2D, p, in, weights, bias, rng);
 }
 
@@ -252,6 +272,37 @@ TEST_CASE("VNNI convolution over channel counts around its K groups and channel 
   }
 }
 
+TEST_CASE("VNNI pointwise convolution (1x1, stride 1, no padding) over channel counts") {
+  if (!VnniRunnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  uint64_t seed = 9000;
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    for (int i = 0; i < 40; ++i) {
+      ++seed;
+      Rng rng(seed);
+      ConvShape s{};
+      s.kernel_h = s.kernel_w = 1;
+      s.stride_h = s.stride_w = 1;
+      s.dilation_h = s.dilation_w = 1;
+      s.groups = rng.Int(0, 3) == 0 ? 2 : 1;
+      s.group_in_c = static_cast<int>(rng.Int(1, 80));
+      // Half the cases tall tiles (up to 32 channels), half wide ones.
+      s.group_out_c = static_cast<int>(i % 2 == 0 ? rng.Int(1, 32) : rng.Int(33, 150));
+      s.max_image = 11;
+      s.type = type;
+      s.no_padding = true;
+      CAPTURE(s.groups);
+      CAPTURE(s.group_in_c);
+      CAPTURE(s.group_out_c);
+      CAPTURE(static_cast<int>(type));
+      CAPTURE(seed);
+      RunRandomCase(s, seed);
+    }
+  }
+}
+
 // Last in this file, so it runs after every case above (doctest orders by file
 // and line).
 TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has it") {
@@ -259,7 +310,16 @@ TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has
     MESSAGE(kSkipMessage);
     return;
   }
-  CHECK(g_vnni_runs > 0);
+  for (const int int4 : {0, 1}) {
+    for (const int pointwise : {0, 1}) {
+      for (const int tall : {0, 1}) {
+        CAPTURE(int4);
+        CAPTURE(pointwise);
+        CAPTURE(tall);
+        CHECK(g_vnni_runs[int4][pointwise][tall] > 0);
+      }
+    }
+  }
 }
 
 }  // namespace

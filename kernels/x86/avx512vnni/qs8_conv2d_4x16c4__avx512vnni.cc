@@ -8,8 +8,10 @@
 // the NHWC input, or from the packed zero-point row where the position lies
 // outside the input (pack/gemm_16c4_vnni.h shows why that adds exactly nothing).
 //
-// Register tile: up to 4 pixels x 4 packed blocks of 16 channels, 16 int32
-// accumulators. Per group of 4 K values, one activation dword per pixel is
+// Register tile: up to 4 pixels x 4 packed blocks of 16 channels, or 6 pixels x
+// up to 2 blocks, at most 16 int32 accumulators. A pointwise convolution (1x1,
+// stride 1, no padding) reads pixel rows m * in_c directly, without windows. Per
+// group of 4 K values, one activation dword per pixel is
 // broadcast and flipped to u8 (x ^ 0x80), each block's 64-byte weight group is
 // loaded once, and 16 vpdpbusd add u8[4] x s8[4] products. int4 weights are
 // unpacked in registers: AND (after a 16-bit shift for the high nibbles) and a
@@ -20,13 +22,11 @@
 // Exactness: vpdpbusd adds exact 16-bit products with wrapping int32
 // arithmetic and the packed bias is folded modulo 2^32, so the accumulator is
 // the reference's int64 sum narrowed modulo 2^32. The epilogue is requant.h's
-// Requantize: exact int64 products (vpmuldq) of the even and odd lanes, the
-// 2^(s-1) rounding and an arithmetic shift (vpsravq); the int64 results
-// saturate to int32 (vpmovsqd) and are clamped to [lo - zy, hi - zy] before zy
-// is added, which equals clamping the int64 sum plus zy to [lo, hi] because
-// lo - zy and hi - zy lie well inside int32. The packed lane order puts
-// channels 0..7 in the even and 8..15 in the odd lanes, so the two halves
-// concatenate in channel order.
+// Requantize (see Rescale16 and NarrowPixel): the accumulator clamped to the
+// packed range outside which the output is pinned, exact int64 products, rounding
+// and shift, the int32 results narrowed with saturation and clamped in int8.
+// For small K the epilogue costs as much as the dot products, so it is written
+// for few instructions: 12 per 16 outputs.
 //
 // Memory: activations are read with 4- or 8-byte loads inside a segment and a
 // masked load for a segment's remainder, outputs are written with masked
@@ -45,6 +45,7 @@
 #endif
 #include <immintrin.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -58,17 +59,26 @@
 namespace qrt::kernels {
 namespace {
 
-constexpr int kMr = 4;          // pixels per tile
-constexpr int kTileBlocks = 4;  // 16-channel blocks per tile
+constexpr int kTileBlocks = 4;  // 16-channel blocks per tile, at most
+// Pixels per tile: a tile of up to kNarrowBlocks blocks is taller, so that its
+// fixed cost (setup, requantization constants) is shared by more pixels while its
+// accumulators still fit the 32 registers (GCC spills the wider tall ones).
+constexpr int kWideTileRows = 4;
+constexpr int kNarrowTileRows = 6;
+constexpr int kNarrowBlocks = 2;
+constexpr int kMaxTileRows = kNarrowTileRows;
 // Flips the sign bit of four bytes: int8 x to u8 x + 128.
 constexpr int kToUnsigned = static_cast<int>(0x80808080u);
 
 int Min(int a, int b) { return a < b ? a : b; }
 int Max(int a, int b) { return a > b ? a : b; }
 
+// The mask of bits 0 .. n - 1, n in [0, 64].
+__mmask64 LowBits(int n) { return n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
+
 // f(std::integral_constant<int, i>{}) for i = 0 .. N-1, as straight-line code.
 template <int N, class F>
-[[gnu::always_inline]] inline void Unroll(F&& f) {
+[[gnu::always_inline]] constexpr void Unroll(F&& f) {
   [&]<int... I>(std::integer_sequence<int, I...>) { (f(std::integral_constant<int, I>{}), ...); }
   (std::make_integer_sequence<int, N>{});
 }
@@ -80,17 +90,19 @@ struct Shape {
   int in_h, in_w;
   int kernel_h, kernel_w;
   int dilation_h, dilation_w;
-  int64_t kernel_row_step;     // input bytes between kernel rows: dilation_h * in_w * in_c
-  int64_t kernel_column_step;  // input bytes between kernel columns: dilation_w * in_c
-  int segment_groups;          // packed weight groups per kernel position
-  int full_groups;             // of them, those whose input bytes all exist
-  int tail_bytes;              // input bytes of the last group when it is partial, else 0
-  int64_t out_c;               // output bytes per pixel
+  int window_h_span, window_w_span;  // (kernel - 1) * dilation: the window's extent - 1
+  int64_t kernel_row_step;           // input bytes between kernel rows: dilation_h * in_w * in_c
+  int64_t kernel_column_step;        // input bytes between kernel columns: dilation_w * in_c
+  int segment_groups;                // packed weight groups per kernel position
+  int full_groups;                   // of them, those whose input bytes all exist
+  int tail_bytes;                    // input bytes of the last group when it is partial, else 0
+  int64_t pixel_bytes;               // input bytes per pixel: in_c
+  int64_t out_c;                     // output bytes per pixel
   size_t block_bytes;
-  size_t requant_offset;  // of the multiplier array in a block
-  __m512i zero_point;     // zy, and the clamp minus zy, in int32 lanes
-  __m512i lo_minus_zero_point;
-  __m512i hi_minus_zero_point;
+  size_t requant_offset;  // of the accumulator range in a block
+  __m512i zero_point;     // zy in int16 lanes
+  __m512i lo;             // the clamp in int8 lanes
+  __m512i hi;
 };
 
 // Where the window of one output pixel starts: the input row and column of
@@ -104,9 +116,9 @@ struct Window {
 
 // The blocks of one channel tile and where their outputs go.
 struct ChannelTile {
-  const uint8_t* block;               // block 0 of the tile
-  int8_t* output;                     // pixel 0 of the output, channel 0 of block 0
-  __mmask16 store_mask[kTileBlocks];  // the channels of each block the tile owns
+  const uint8_t* block;  // block 0 of the tile
+  int8_t* output;        // pixel 0 of the output, channel 0 of block 0
+  __mmask64 store_mask;  // the channels of the tile's blocks (16 bits each) it owns
 };
 
 __m512i BroadcastUnsigned(const int8_t* x) {
@@ -182,44 +194,59 @@ template <int kRows, int kBlocks, bool kInt4>
   }
 }
 
-// The requantization of one block: per-channel int64 multiplier, rounding and
-// shift of channels 0..7 ([0]) and 8..15 ([1]), and the clamp, in registers.
+// The requantization of one block: the accumulator range and the per-channel
+// int64 multiplier, rounding and shift of channels 0..7 ([0]) and 8..15 ([1]).
 struct BlockRequant {
+  __m512i acc_lo;
+  __m512i acc_hi;
   __m512i multiplier[2];
   __m512i rounding[2];
   __m512i shift[2];
-  __m512i zero_point;  // zy, and the clamp minus zy, in int32 lanes
-  __m512i lo_minus_zero_point;
-  __m512i hi_minus_zero_point;
 };
 
-BlockRequant LoadBlockRequant(const uint8_t* requant, const Shape& s) {
+BlockRequant LoadBlockRequant(const uint8_t* requant) {
   BlockRequant q;
+  q.acc_lo = _mm512_load_si512(requant);
+  q.acc_hi = _mm512_load_si512(requant + 64);
   for (int h = 0; h < 2; ++h) {
-    const uint8_t* channels = requant + h * (kGemm16c4Int64ArrayBytes / 2);
+    const uint8_t* channels = requant + 128 + h * (kGemm16c4Int64ArrayBytes / 2);
     q.multiplier[h] = _mm512_load_si512(channels);
     q.rounding[h] = _mm512_load_si512(channels + kGemm16c4Int64ArrayBytes);
     q.shift[h] = _mm512_load_si512(channels + 2 * kGemm16c4Int64ArrayBytes);
   }
-  q.zero_point = s.zero_point;
-  q.lo_minus_zero_point = s.lo_minus_zero_point;
-  q.hi_minus_zero_point = s.hi_minus_zero_point;
   return q;
 }
 
-// requant.h's Requantize of one block's 16 accumulators, narrowed to int8 in
-// channel order (see the file comment).
-__m128i Requantize16(__m512i acc, const BlockRequant& q) {
+// Rescale of one block's 16 accumulators, in channel order: exact int64
+// products (vpmuldq) of the even and odd lanes, the 2^(s-1) rounding and an
+// arithmetic shift (vpsravq). The accumulators are first clamped to the block's
+// range, which changes no output and keeps every result inside int32
+// (pack/gemm_16c4_vnni.h), so taking the low halves of the int64 results is exact.
+__m512i Rescale16(__m512i acc, const BlockRequant& q) {
+  acc = _mm512_min_epi32(_mm512_max_epi32(acc, q.acc_lo), q.acc_hi);
   __m512i half[2];
   for (int h = 0; h < 2; ++h) {
     const __m512i a = h == 0 ? acc : _mm512_srli_epi64(acc, 32);
     half[h] = _mm512_srav_epi64(
         _mm512_add_epi64(_mm512_mul_epi32(a, q.multiplier[h]), q.rounding[h]), q.shift[h]);
   }
-  __m512i y = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtsepi64_epi32(half[0])),
-                                 _mm512_cvtsepi64_epi32(half[1]), 1);
-  y = _mm512_min_epi32(_mm512_max_epi32(y, q.lo_minus_zero_point), q.hi_minus_zero_point);
-  return _mm512_cvtepi32_epi8(_mm512_add_epi32(y, q.zero_point));
+  const __m512i low_halves =
+      _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  return _mm512_permutex2var_epi32(half[0], low_halves, half[1]);
+}
+
+// The int8 outputs of one pixel's 4 blocks of rescaled int32 values r[b]:
+// clamp(r + zy, lo, hi). The narrowing saturates, r to int16, r + zy in int16
+// and that to int8, which changes nothing once the result is clamped to
+// [lo, hi], a part of int8: a value that saturates anywhere lies beyond the
+// clamp on the same side. vpackssdw / vpacksswb interleave their operands per
+// 128-bit lane, 4 bytes of each block in turn; vpermd restores channel order.
+__m512i NarrowPixel(const __m512i (&r)[kTileBlocks], const Shape& s) {
+  const __m512i words01 = _mm512_adds_epi16(_mm512_packs_epi32(r[0], r[1]), s.zero_point);
+  const __m512i words23 = _mm512_adds_epi16(_mm512_packs_epi32(r[2], r[3]), s.zero_point);
+  const __m512i lane_order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+  const __m512i y = _mm512_permutexvar_epi32(lane_order, _mm512_packs_epi16(words01, words23));
+  return _mm512_min_epi8(_mm512_max_epi8(y, s.lo), s.hi);
 }
 
 // The output pixels in NHWC order, each with the window it reads.
@@ -253,9 +280,12 @@ class PixelCursor {
 };
 
 // kRows pixels (windows) x the kBlocks blocks of channel tile t; out is the
-// output of pixel 0 and channel 0 of block 0.
-template <int kRows, int kBlocks, bool kInt4>
-void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMr], int8_t* out) {
+// output of pixel 0 and channel 0 of block 0. kPointwise: a 1x1 convolution with
+// stride 1 and no padding, whose pixel r reads input row windows[0].offset + r *
+// in_c, always inside.
+template <int kRows, int kBlocks, bool kInt4, bool kPointwise>
+void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMaxTileRows],
+             int8_t* out) {
   __m512i acc[kRows][kBlocks];
   const uint8_t* weights[kBlocks];
   Unroll<kBlocks>([&](auto b) {
@@ -264,21 +294,44 @@ void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMr],
     Unroll<kRows>([&](auto r) { acc[r][b] = folded_bias; });
     weights[b] = block + kGemm16c4Nr * sizeof(int32_t);
   });
-  const size_t segment_bytes = static_cast<size_t>(s.segment_groups) * kGemm16c4GroupBytes;
-  for (int ky = 0; ky < s.kernel_h; ++ky) {
-    for (int kx = 0; kx < s.kernel_w; ++kx) {
-      const int64_t step = ky * s.kernel_row_step + kx * s.kernel_column_step;
-      const int8_t* a[kRows];
-      Unroll<kRows>([&](auto r) {
-        const Window& w = windows[r];
-        const int iy = w.iy + ky * s.dilation_h;
-        const int ix = w.ix + kx * s.dilation_w;
-        const bool inside = static_cast<unsigned>(iy) < static_cast<unsigned>(s.in_h) &&
-                            static_cast<unsigned>(ix) < static_cast<unsigned>(s.in_w);
-        a[r] = inside ? s.input + (w.offset + step) : s.zero_row;
-      });
-      AccumulateSegment<kRows, kBlocks, kInt4>(acc, a, weights, s);
-      Unroll<kBlocks>([&](auto b) { weights[b] += segment_bytes; });
+  if constexpr (kPointwise) {
+    const int8_t* a[kRows];
+    Unroll<kRows>([&](auto r) { a[r] = s.input + (windows[0].offset + r * s.pixel_bytes); });
+    AccumulateSegment<kRows, kBlocks, kInt4>(acc, a, weights, s);
+  } else {
+    const size_t segment_bytes = static_cast<size_t>(s.segment_groups) * kGemm16c4GroupBytes;
+    const auto accumulate_positions = [&](auto check_inside) {
+      for (int ky = 0; ky < s.kernel_h; ++ky) {
+        for (int kx = 0; kx < s.kernel_w; ++kx) {
+          const int64_t step = ky * s.kernel_row_step + kx * s.kernel_column_step;
+          const int8_t* a[kRows];
+          Unroll<kRows>([&](auto r) {
+            const Window& w = windows[r];
+            bool inside = true;
+            if constexpr (check_inside) {
+              const int iy = w.iy + ky * s.dilation_h;
+              const int ix = w.ix + kx * s.dilation_w;
+              inside = static_cast<unsigned>(iy) < static_cast<unsigned>(s.in_h) &&
+                       static_cast<unsigned>(ix) < static_cast<unsigned>(s.in_w);
+            }
+            a[r] = inside ? s.input + (w.offset + step) : s.zero_row;
+          });
+          AccumulateSegment<kRows, kBlocks, kInt4>(acc, a, weights, s);
+          Unroll<kBlocks>([&](auto b) { weights[b] += segment_bytes; });
+        }
+      }
+    };
+    // Most tiles lie wholly inside the input: they skip the per-position test.
+    bool all_inside = true;
+    Unroll<kRows>([&](auto r) {
+      const Window& w = windows[r];
+      all_inside = all_inside && w.iy >= 0 && w.iy + s.window_h_span < s.in_h && w.ix >= 0 &&
+                   w.ix + s.window_w_span < s.in_w;
+    });
+    if (all_inside) {
+      accumulate_positions(std::false_type{});
+    } else {
+      accumulate_positions(std::true_type{});
     }
   }
   // The accumulators go through a stack buffer to the epilogue: requantizing
@@ -287,29 +340,42 @@ void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMr],
   alignas(64) int32_t raw[kRows][kBlocks][kGemm16c4Nr];
   Unroll<kRows>(
       [&](auto r) { Unroll<kBlocks>([&](auto b) { _mm512_store_si512(raw[r][b], acc[r][b]); }); });
-  // Everything the stores need is in registers first: an int8 store may alias
-  // any memory, so a value read after it would be read again after every store.
-  const int64_t out_c = s.out_c;
   for (int b = 0; b < kBlocks; ++b) {
-    const BlockRequant q = LoadBlockRequant(t.block + b * s.block_bytes + s.requant_offset, s);
-    const __mmask16 mask = t.store_mask[b];
+    const BlockRequant q = LoadBlockRequant(t.block + b * s.block_bytes + s.requant_offset);
     for (int r = 0; r < kRows; ++r) {
-      _mm_mask_storeu_epi8(out + r * out_c + b * kGemm16c4Nr, mask,
-                           Requantize16(_mm512_load_si512(raw[r][b]), q));
+      _mm512_store_si512(raw[r][b], Rescale16(_mm512_load_si512(raw[r][b]), q));
     }
+  }
+  // A tile of fewer blocks narrows its last block again in place of the missing
+  // ones; their bytes are not stored.
+  const int64_t out_c = s.out_c;
+  for (int r = 0; r < kRows; ++r) {
+    __m512i rescaled[kTileBlocks];
+    Unroll<kTileBlocks>(
+        [&](auto b) { rescaled[b] = _mm512_load_si512(raw[r][b < kBlocks ? b() : kBlocks - 1]); });
+    _mm512_mask_storeu_epi8(out + r * out_c, t.store_mask, NarrowPixel(rescaled, s));
   }
 }
 
-using TileFn = void (*)(const Shape&, const ChannelTile&, const Window (&)[kMr], int8_t*);
+using TileFn = void (*)(const Shape&, const ChannelTile&, const Window (&)[kMaxTileRows], int8_t*);
 
-// kTiles<int4>[rows - 1][blocks - 1].
-template <bool kInt4>
-constexpr TileFn kTiles[kMr][kTileBlocks] = {
-    {RunTile<1, 1, kInt4>, RunTile<1, 2, kInt4>, RunTile<1, 3, kInt4>, RunTile<1, 4, kInt4>},
-    {RunTile<2, 1, kInt4>, RunTile<2, 2, kInt4>, RunTile<2, 3, kInt4>, RunTile<2, 4, kInt4>},
-    {RunTile<3, 1, kInt4>, RunTile<3, 2, kInt4>, RunTile<3, 3, kInt4>, RunTile<3, 4, kInt4>},
-    {RunTile<4, 1, kInt4>, RunTile<4, 2, kInt4>, RunTile<4, 3, kInt4>, RunTile<4, 4, kInt4>},
-};
+// Tiles<int4, pointwise>()[rows - 1][blocks - 1]; null for the tall shapes of
+// more than kNarrowBlocks blocks, which never run.
+template <bool kInt4, bool kPointwise>
+constexpr std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> Tiles() {
+  std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> tiles{};
+  Unroll<kMaxTileRows>([&](auto r) {
+    Unroll<kTileBlocks>([&](auto b) {
+      if constexpr (r + 1 <= kWideTileRows || b + 1 <= kNarrowBlocks) {
+        tiles[r][b] = RunTile<r + 1, b + 1, kInt4, kPointwise>;
+      }
+    });
+  });
+  return tiles;
+}
+
+template <bool kInt4, bool kPointwise>
+constexpr auto kTiles = Tiles<kInt4, kPointwise>();
 
 }  // namespace
 
@@ -331,18 +397,27 @@ void qs8_conv2d_4x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
   s.kernel_w = p.kernel_w;
   s.dilation_h = p.dilation_h;
   s.dilation_w = p.dilation_w;
+  s.window_h_span = (p.kernel_h - 1) * p.dilation_h;
+  s.window_w_span = (p.kernel_w - 1) * p.dilation_w;
   s.kernel_row_step = int64_t{p.dilation_h} * p.in_w * p.in_c;
   s.kernel_column_step = int64_t{p.dilation_w} * p.in_c;
   s.segment_groups = geo.segment_groups;
   s.full_groups = in_c / group_bytes;
   s.tail_bytes = in_c % group_bytes;
+  s.pixel_bytes = p.in_c;
   s.out_c = p.out_c;
   s.block_bytes = geo.block_bytes;
-  s.requant_offset = geo.block_bytes - 3 * kGemm16c4Int64ArrayBytes;
-  s.zero_point = _mm512_set1_epi32(p.output_zero_point);
-  s.lo_minus_zero_point = _mm512_set1_epi32(p.clamp.lo - p.output_zero_point);
-  s.hi_minus_zero_point = _mm512_set1_epi32(p.clamp.hi - p.output_zero_point);
-  const auto& tiles = p.weight_type == WeightType::kInt4 ? kTiles<true> : kTiles<false>;
+  s.requant_offset =
+      geo.block_bytes - 2 * kGemm16c4Nr * sizeof(int32_t) - 3 * kGemm16c4Int64ArrayBytes;
+  s.zero_point = _mm512_set1_epi16(static_cast<int16_t>(p.output_zero_point));
+  s.lo = _mm512_set1_epi8(static_cast<char>(p.clamp.lo));
+  s.hi = _mm512_set1_epi8(static_cast<char>(p.clamp.hi));
+  const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                         p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h &&
+                         p.out_w == p.in_w;
+  const bool int4 = p.weight_type == WeightType::kInt4;
+  const auto& tiles = int4 ? (pointwise ? kTiles<true, true> : kTiles<true, false>)
+                           : (pointwise ? kTiles<false, true> : kTiles<false, false>);
 
   // A tile's channels may start and end inside a group's blocks (tile.n_begin is
   // a multiple of 16, group boundaries need not be), so every block gets a
@@ -363,17 +438,19 @@ void qs8_conv2d_4x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
       ChannelTile t{};
       t.block = packed + (static_cast<size_t>(g) * geo.group_blocks + b0) * geo.block_bytes;
       t.output = output + g * out_c + b0 * kGemm16c4Nr;
-      for (int b = 0; b < blocks; ++b) {
-        const int first = (b0 + b) * kGemm16c4Nr;
-        const int lo = Max(c_begin - first, 0);
-        const int hi = Min(c_end - first, kGemm16c4Nr);
-        t.store_mask[b] = static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
-      }
+      const int lo = c_begin - b0 * kGemm16c4Nr;
+      const int hi = Min(c_end - b0 * kGemm16c4Nr, blocks * kGemm16c4Nr);
+      t.store_mask = LowBits(hi) & ~LowBits(Max(lo, 0));
       PixelCursor cursor(p, tile.m_begin, int64_t{g} * in_c);
-      Window windows[kMr];
-      for (int m0 = tile.m_begin; m0 < tile.m_end; m0 += kMr) {
-        const int rows = Min(kMr, tile.m_end - m0);
-        for (int r = 0; r < rows; ++r) windows[r] = cursor.Next();
+      const int tile_rows = blocks <= kNarrowBlocks ? kNarrowTileRows : kWideTileRows;
+      Window windows[kMaxTileRows];
+      for (int m0 = tile.m_begin; m0 < tile.m_end; m0 += tile_rows) {
+        const int rows = Min(tile_rows, tile.m_end - m0);
+        if (pointwise) {
+          windows[0].offset = int64_t{m0} * p.in_c + int64_t{g} * in_c;
+        } else {
+          for (int r = 0; r < rows; ++r) windows[r] = cursor.Next();
+        }
         tiles[rows - 1][blocks - 1](s, t, windows, t.output + int64_t{m0} * p.out_c);
       }
     }
