@@ -10,6 +10,7 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev  # the .qrt format (header-only in libqrt)
   libcli11-dev nlohmann-json3-dev           # tools: argument parsing, JSON output
   doctest-dev                               # tests
+  g++-aarch64-linux-gnu qemu-user           # tests: the aarch64 cross build, run under qemu
   libxsimd-dev                              # kernels: portable SIMD (header-only in libqrt)
   libstb-dev                                # converter calibration: PNG/JPEG decoding (stb_image.h)
   libdnnl-dev libonnx-dev libprotobuf-dev protobuf-compiler  # qrt-convert: float reference, ONNX import

@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Renders realistic text-line crops for PP-OCR's text-orientation classifier.
+"""Renders realistic text-line crops for PP-OCR's classifier and recognizer.
 
-The images stand in for what PaddleOCR's detector hands its classifier
-(ch_ppocr_mobile_v2.0_cls): one line of text cut out of a photo or scan, either
-upright (label 0) or upside down (label 180). They calibrate qrt-convert's int8
-model (one split) and measure it against the float model (another split).
+The images stand in for what PaddleOCR's detector hands on: one line of text cut
+out of a photo or scan. They calibrate qrt-convert's int8 model (one split) and
+measure it against the float model (another split). Two tasks:
+  * --task cls (default), for the text-orientation classifier
+    (ch_ppocr_mobile_v2.0_cls): lines upright (label 0) or upside down (label 180);
+  * --task rec, for the recognizer (ch_PP-OCRv4_rec): upright lines labelled with
+    their text, every character of which is in the recognizer's dictionary
+    (models/ppocr_keys_v1.txt; a line with another character is drawn again), and
+    whose width/height is at most 320/48, so that PaddleOCR's resize fills the
+    model's fixed 48x320 input without squeezing the text.
 
 Generation choices (all drawn from a seeded generator, so a split is reproducible
 on a machine with the same fonts and Pillow/FreeType versions):
@@ -17,8 +23,9 @@ on a machine with the same fonts and Pillow/FreeType versions):
     for Latin; WenQuanYi Micro Hei, AR PL UMing, Noto CJK for Chinese, which also
     draw Latin text). Sizes 16..72 px, log-uniform, since real crops range from
     small print to signs.
-  * Aspect ratio: a target width/height in 2..12 (log-uniform) is drawn first and
-    words are added until the line reaches it; lines outside 2..12 are redrawn.
+  * Aspect ratio: a target width/height in 2..11 (log-uniform; rec: 2..6) is drawn
+    first and words are added until the line reaches it; lines outside 2..12
+    (rec: 1..320/48) are redrawn.
   * Appearance: dark text on a light background, both slightly tinted, with a mild
     brightness gradient; margins around the text of 5..30% of the text height, as
     the detector's box expansion leaves; rotation of -3..+3 degrees; then Gaussian
@@ -30,26 +37,35 @@ on a machine with the same fonts and Pillow/FreeType versions):
     80% of the time (radius 0.5..2 px), noise sigma 4..16, JPEG 60% of the time at
     quality 20..70. Normal-difficulty images do not change with this option's
     existence: both draw the same random numbers.
-  * Label: exactly half the images of a split (a seeded permutation) are rotated by
-    180 degrees after rendering, so the degradations are the same in both classes.
+  * --difficulty medium (what the recognizer is measured on: the normal lines are
+    read almost without error, the hard ones are often illegible): sizes from 12 px,
+    ink 60..150 grey levels darker than paper of 165..250, blur 60% of the time
+    (radius 0.4..1.6 px), noise sigma 2..12, JPEG half the time at quality 30..90.
+  * Label (cls): exactly half the images of a split (a seeded permutation) are
+    rotated by 180 degrees after rendering, so the degradations are the same in both
+    classes. (rec): the text as drawn.
 
-Preprocessing is PaddleOCR's for the classifier (tools/infer/predict_cls.py,
-resize_norm_img with cls_image_shape 3,48,192): the crop, in BGR channel order as
-cv2.imread gives it, is resized to height 48 and width min(192, ceil(48*w/h)) with
-bilinear interpolation (cv2.INTER_LINEAR semantics, reimplemented in NumPy: half-pixel
-centres, no antialiasing, rounded back to uint8), scaled to (x/255 - 0.5)/0.5, and
-placed at the left of a zero-filled 3x48x192 tensor.
+Preprocessing is PaddleOCR's for the classifier and the recognizer
+(tools/infer/predict_cls.py and predict_rec.py, resize_norm_img with image shape
+3,48,192 and 3,48,320): the crop, in BGR channel order as cv2.imread gives it, is
+resized to height 48 and width min(W, ceil(48*w/h)) with bilinear interpolation
+(cv2.INTER_LINEAR semantics, reimplemented in NumPy: half-pixel centres, no
+antialiasing, rounded back to uint8), scaled to (x/255 - 0.5)/0.5, and placed at the
+left of a zero-filled 3x48xW tensor (W = 192 for cls, 320 for rec; predict_rec.py
+widens W for a batch's widest line, which the fixed-shape model cannot, hence rec's
+bound on the aspect ratio).
 
 Output, for --split NAME:
-  OUT/NAME/inputs/NNNNN.npy  the classifier input (float32 [1,3,48,192]); the folder
-                             holds nothing else, since qrt-convert rejects other files
+  OUT/NAME/inputs/NNNNN.npy  the model input (float32 [1,3,48,W]); the folder holds
+                             nothing else, since qrt-convert rejects other files
                              in a calibration directory, so it serves directly as
                              `qrt-convert --calib OUT/calib/inputs` and
                              `qrt-run --input OUT/test/inputs`;
-  OUT/NAME/labels.txt        "NNNNN.npy LABEL" per line, names relative to inputs/
-                             (and to qrt-run's output folder, for eval_classifier.py);
-  OUT/NAME/png/NNNNN.png     the crop as the classifier sees it, i.e. already rotated
-                             for label 180;
+  OUT/NAME/labels.txt        cls: "NNNNN.npy LABEL" per line; rec: "NNNNN.npy<TAB>TEXT";
+                             names relative to inputs/ (and to qrt-run's output
+                             folder, for eval_classifier.py and eval_ocr_rec.py);
+  OUT/NAME/png/NNNNN.png     the crop as the model sees it (cls: already rotated for
+                             label 180);
   OUT/NAME/meta.tsv          font, size, angle and text of each image, for looking
                              into mistakes.
 
@@ -69,11 +85,27 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 # Ranges each difficulty draws from (see the module docstring).
+# "ink": None draws dark ink whatever the paper; a range draws how much darker than
+# the paper the ink is.
 DIFFICULTY = {
-    "normal": {"ratio": (2.0, 11.0), "paper": (185, 255), "blur_p": 0.5, "blur": (0.3, 1.2),
-               "noise": (0.0, 8.0), "jpeg_p": 1 / 3, "jpeg": (40, 96)},
-    "hard": {"ratio": (2.0, 5.0), "paper": (150, 240), "blur_p": 0.8, "blur": (0.5, 2.0),
-             "noise": (4.0, 16.0), "jpeg_p": 0.6, "jpeg": (20, 71)},
+    "normal": {"size": (16, 72), "ratio": (2.0, 11.0), "paper": (185, 255), "ink": None,
+               "blur_p": 0.5, "blur": (0.3, 1.2), "noise": (0.0, 8.0), "jpeg_p": 1 / 3,
+               "jpeg": (40, 96)},
+    "medium": {"size": (12, 72), "ratio": (2.0, 11.0), "paper": (165, 250), "ink": (60, 150),
+               "blur_p": 0.6, "blur": (0.4, 1.6), "noise": (2.0, 12.0), "jpeg_p": 0.5,
+               "jpeg": (30, 91)},
+    "hard": {"size": (16, 72), "ratio": (2.0, 5.0), "paper": (150, 240), "ink": (40, 100),
+             "blur_p": 0.8, "blur": (0.5, 2.0), "noise": (4.0, 16.0), "jpeg_p": 0.6,
+             "jpeg": (20, 71)},
+}
+
+# What differs between the tasks: the model's input width, the range of width/height
+# a rendered line must fall in (rec: no wider than the input takes without
+# squeezing), and the target ratios lines are drawn with (rec's replace the
+# difficulty's).
+TASKS = {
+    "cls": {"input_width": 192, "line_ratio": (2.0, 12.0), "ratio": None},
+    "rec": {"input_width": 320, "line_ratio": (1.0, 320 / 48), "ratio": (2.0, 6.0)},
 }
 
 # (path, face index, covers Chinese). Fixed order, so the fonts a seed picks depend
@@ -136,15 +168,23 @@ LATIN_PUNCT = [",", ".", ":", ";", "!", "?", " -", " &"]
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        description="Render text-line images for PP-OCR's orientation classifier.")
+        description="Render text-line images for PP-OCR's orientation classifier (cls) "
+                    "or recognizer (rec).")
+    parser.add_argument("--task", choices=sorted(TASKS), default="cls",
+                        help="cls: upright/upside-down lines; rec: lines labelled with "
+                             "their text")
+    parser.add_argument("--dict", default=None,
+                        help="rec: the recognizer's dictionary, one character a line "
+                             "(default: <repo>/models/ppocr_keys_v1.txt)")
     parser.add_argument("--out", default=None,
                         help="output root (default: <repo>/build/ocr-data)")
     parser.add_argument("--split", required=True,
                         help="split name, e.g. calib or test (letters, digits, _ and -)")
     parser.add_argument("--count", type=int, required=True, help="number of images")
     parser.add_argument("--seed", type=int, required=True, help="generator seed (>= 0)")
-    parser.add_argument("--difficulty", choices=["normal", "hard"], default="normal",
-                        help="hard: short, low-contrast, blurrier, noisier lines")
+    parser.add_argument("--difficulty", choices=sorted(DIFFICULTY), default="normal",
+                        help="medium: smaller, lower-contrast, blurrier, noisier lines; "
+                             "hard: also short and lower-contrast still")
     parser.add_argument("--require-cjk", action="store_true",
                         help="fail when no Chinese font is installed instead of "
                              "rendering Latin text only")
@@ -157,10 +197,22 @@ def parse_args(argv):
         parser.error(f"--count must be at most 99999 (file names have 5 digits): {args.count}")
     if args.seed < 0:
         parser.error(f"--seed must be >= 0: {args.seed}")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if args.out is None:
-        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         args.out = os.path.join(repo, "build", "ocr-data")
+    if args.dict is None:
+        args.dict = os.path.join(repo, "models", "ppocr_keys_v1.txt")
     return args
+
+
+def load_dictionary(path):
+    """The characters PaddleOCR's CTCLabelDecode maps classes 1..N to (plus ' ')."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            chars = f.read().splitlines()
+    except OSError as e:
+        sys.exit(f"render_text_lines.py: error: cannot read the dictionary: {e}")
+    return set(chars) | {" "}
 
 
 def find_fonts():
@@ -249,17 +301,27 @@ def make_line(rng, kind, font, font_size, target_ratio):
     return text
 
 
-def render_line(rng, fonts, cjk_fonts, p, hard):
-    """Returns (RGB PIL image, description) of one upright text line."""
+def log_uniform(rng, lo, hi):
+    return math.exp(rng.uniform(math.log(lo), math.log(hi)))
+
+
+def pick_line(rng, fonts, cjk_fonts, sizes, ratios):
+    """Draws a kind of text, a font, a size (px) in sizes and a line of about a
+    width/height in ratios; returns (font path, font, size, text)."""
     kinds = ["zh", "en", "num"]
     probs = [0.40, 0.35, 0.25] if cjk_fonts else [0.0, 0.55, 0.45]
     kind = kinds[rng.choice(3, p=probs)]
     pool = cjk_fonts if kind == "zh" else fonts
     path, index, _ = pool[rng.integers(len(pool))]
-    font_size = int(round(math.exp(rng.uniform(math.log(16), math.log(72)))))
+    font_size = int(round(log_uniform(rng, *sizes)))
     font = ImageFont.truetype(path, font_size, index=index)
-    target_ratio = math.exp(rng.uniform(math.log(p["ratio"][0]), math.log(p["ratio"][1])))
-    text = make_line(rng, kind, font, font_size, target_ratio)
+    text = make_line(rng, kind, font, font_size, log_uniform(rng, *ratios))
+    return path, font, font_size, text
+
+
+def render_line(rng, fonts, cjk_fonts, p):
+    """Returns (RGB PIL image, description) of one upright text line."""
+    path, font, font_size, text = pick_line(rng, fonts, cjk_fonts, p["size"], p["ratio"])
 
     left, top, right, bottom = font.getbbox(text)
     text_h = bottom - top
@@ -271,8 +333,8 @@ def render_line(rng, fonts, cjk_fonts, p, hard):
 
     # Slightly tinted light paper and dark ink, with enough contrast to be legible.
     bg = np.clip(rng.uniform(*p["paper"]) + rng.uniform(-20, 20, size=3), 130, 255)
-    if hard:
-        fg = np.clip(bg.mean() - rng.uniform(40, 100) + rng.uniform(-15, 15, size=3), 0, 255)
+    if p["ink"] is not None:
+        fg = np.clip(bg.mean() - rng.uniform(*p["ink"]) + rng.uniform(-15, 15, size=3), 0, 255)
     else:
         fg = np.clip(rng.uniform(0, 90) + rng.uniform(-25, 25, size=3), 0, 120)
     canvas = Image.new("RGB", (w, h), tuple(int(c) for c in bg))
@@ -338,9 +400,9 @@ def resize_bilinear_cv2(img, out_w, out_h):
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
-def preprocess(img_rgb):
-    """PaddleOCR's classifier input: float32 [1, 3, 48, 192], BGR, in [-1, 1]."""
-    c, out_h, out_w = 3, 48, 192
+def preprocess(img_rgb, out_w):
+    """PaddleOCR's classifier/recognizer input: float32 [1, 3, 48, out_w], BGR, in [-1, 1]."""
+    c, out_h = 3, 48
     bgr = np.asarray(img_rgb)[:, :, ::-1]
     h, w = bgr.shape[:2]
     resized_w = min(out_w, int(math.ceil(out_h * w / float(h))))
@@ -361,7 +423,11 @@ def main(argv):
         sys.exit("render_text_lines.py: error: --require-cjk but no Chinese font is installed "
                  "(Debian: apt-get install -y fonts-wqy-microhei fonts-arphic-uming)")
 
-    params = DIFFICULTY[args.difficulty]
+    task = TASKS[args.task]
+    params = dict(DIFFICULTY[args.difficulty])
+    if task["ratio"] is not None:
+        params["ratio"] = (task["ratio"][0], min(task["ratio"][1], params["ratio"][1]))
+    alphabet = load_dictionary(args.dict) if args.task == "rec" else None
     out_dir = os.path.join(args.out, args.split)
     inputs_dir = os.path.join(out_dir, "inputs")
     png_dir = os.path.join(out_dir, "png")
@@ -374,28 +440,34 @@ def main(argv):
             if re.fullmatch(r"\d{5}\.(npy|png)", name):
                 os.remove(os.path.join(folder, name))
 
-    # Exactly half upside down; per-image generators seeded by (seed, index), so an
-    # image does not change when --count does.
+    # cls: exactly half upside down. Per-image generators seeded by (seed, index), so
+    # an image does not change when --count does.
     labels = np.zeros(args.count, dtype=np.int64)
-    labels[np.random.default_rng([args.seed, 0x180]).permutation(args.count)[: args.count // 2]] = 180
+    if args.task == "cls":
+        upside_down = np.random.default_rng([args.seed, 0x180]).permutation(args.count)
+        labels[upside_down[: args.count // 2]] = 180
 
     lines, meta = [], ["file\tlabel\tfont\tsize\tangle\twidth\theight\ttext"]
     for i in range(args.count):
         rng = np.random.default_rng([args.seed, i])
         for _ in range(20):
-            img, desc = render_line(rng, fonts, cjk_fonts, params, args.difficulty == "hard")
-            if 2.0 <= img.width / img.height <= 12.0:
+            img, desc = render_line(rng, fonts, cjk_fonts, params)
+            lo, hi = task["line_ratio"]
+            if (lo <= img.width / img.height <= hi and
+                    (alphabet is None or alphabet.issuperset(desc["text"]))):
                 break
         else:
             sys.exit(f"render_text_lines.py: error: image {i}: no line with width/height "
-                     "in 2..12 after 20 tries")
+                     f"in {lo:g}..{hi:.3g}"
+                     f"{' and dictionary characters only' if alphabet else ''} after 20 tries")
         img = degrade(rng, img, params)
         if labels[i] == 180:
             img = img.rotate(180)
         name = f"{i:05d}"
         img.save(os.path.join(png_dir, name + ".png"))
-        np.save(os.path.join(inputs_dir, name + ".npy"), preprocess(img))
-        lines.append(f"{name}.npy {labels[i]}")
+        np.save(os.path.join(inputs_dir, name + ".npy"), preprocess(img, task["input_width"]))
+        lines.append(f"{name}.npy\t{desc['text']}" if args.task == "rec"
+                     else f"{name}.npy {labels[i]}")
         meta.append(f"{name}.npy\t{labels[i]}\t{desc['font']}\t{desc['size']}\t{desc['angle']}"
                     f"\t{img.width}\t{img.height}\t{desc['text']}")
 
@@ -404,8 +476,10 @@ def main(argv):
     with open(os.path.join(out_dir, "meta.tsv"), "w", encoding="utf-8") as f:
         f.write("\n".join(meta) + "\n")
     used = sorted({m.split("\t")[2] for m in meta[1:]})
-    print(f"{out_dir}: {args.count} images ({int((labels == 180).sum())} rotated 180), "
-          f"{len(used)} fonts, {args.difficulty}{'' if cjk_fonts else ', no CJK font: Latin only'}")
+    content = (f"{sum(len(m.split(chr(9))[-1]) for m in meta[1:])} characters"
+               if args.task == "rec" else f"{int((labels == 180).sum())} rotated 180")
+    print(f"{out_dir}: {args.count} {args.task} images ({content}), {len(used)} fonts, "
+          f"{args.difficulty}{'' if cjk_fonts else ', no CJK font: Latin only'}")
 
 
 if __name__ == "__main__":

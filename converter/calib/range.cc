@@ -111,88 +111,119 @@ ClipRange PercentileRange(const std::vector<Bin>& bins, double percentile) {
   return ClipRange{std::min(Quantile(bins, 1 - upper), 0.0), std::max(Quantile(bins, upper), 0.0)};
 }
 
-enum class Side { kPositive, kNegative, kBoth };
-
-// The histogram of x (kPositive: x >= 0), -x (kNegative: x < 0) or |x| (kBoth)
-// on bins [i*w, (i+1)*w) from 0, at most kHistogramBins of them: the grid
-// histogram folded at 0, then merged by a power of two when it is too long.
-struct OneSidedHistogram {
+// The signed histogram of the non-zero values on bins [i*w, (i+1)*w) of a grid
+// that reaches 0 (bin `zero` starts at 0): the calibration histogram extended to
+// 0 when the data lies on one side of it, then merged by a power of two when it
+// is longer than kHistogramBins.
+struct SignedHistogram {
   double bin_width;
+  size_t zero;  // index of the first bin at or above 0; counts.size() when all are below
   std::vector<double> counts;
 };
 
-OneSidedHistogram Fold(const Histogram& histogram, const std::vector<double>& counts, Side side) {
-  std::vector<std::pair<int64_t, double>> folded;
-  int64_t last = 0;
+SignedHistogram ToSignedHistogram(const Histogram& histogram, const std::vector<double>& counts) {
+  int64_t first = 0;  // grid index of the lowest bin, 0 included
+  int64_t last = 0;   // grid index one past the highest bin, 0 included
   for (size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] == 0) continue;
     const int64_t k = histogram.first_bin + static_cast<int64_t>(i);
-    if (k >= 0 ? side == Side::kNegative : side == Side::kPositive) continue;
-    const int64_t index = k >= 0 ? k : -k - 1;  // bin [k*w, (k+1)*w) of -x is bin -k-1 of x
-    folded.emplace_back(index, counts[i]);
-    last = std::max(last, index);
+    first = std::min(first, k);
+    last = std::max(last, k + 1);
   }
   int shift = 0;
-  while (MergedBin(last, shift) >= kHistogramBins) ++shift;
-  OneSidedHistogram result{std::ldexp(histogram.bin_width, shift),
-                           std::vector<double>(MergedBin(last, shift) + 1, 0.0)};
-  for (const auto& [index, count] : folded) {
-    result.counts[MergedBin(index, shift)] += count;
+  // Both ends stay on merged bin edges: 0 is an edge at every power of two.
+  while (MergedBin(last - 1, shift) - MergedBin(first, shift) + 1 > kHistogramBins) ++shift;
+  const int64_t lo = MergedBin(first, shift);
+  const int64_t hi = last == 0 ? 0 : MergedBin(last - 1, shift) + 1;
+  SignedHistogram result{std::ldexp(histogram.bin_width, shift), static_cast<size_t>(-lo),
+                         std::vector<double>(static_cast<size_t>(std::max(hi, int64_t{0}) - lo),
+                                             0.0)};
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0) continue;
+    const int64_t k = histogram.first_bin + static_cast<int64_t>(i);
+    result.counts[static_cast<size_t>(MergedBin(k, shift) - lo)] += counts[i];
   }
   return result;
 }
 
-// TensorRT's search (as in NVIDIA's pytorch-quantization): for each threshold
-// bin i from `levels` on, P is the histogram cut at i with the outliers added to
-// its last bin, Q is the cut histogram merged into `levels` groups and spread
-// back evenly over each group's non-empty bins; the i minimising KL(P || Q)
-// wins. A threshold where Q is 0 while P is not (an empty last bin receiving
-// the outliers) has infinite divergence and is skipped. Returns i.
-size_t KlThresholdBins(const std::vector<double>& histogram, size_t levels) {
-  const size_t n = histogram.size();
-  if (n <= levels) return n;
-  std::vector<double> outliers(n + 1, 0.0);  // outliers[i]: the mass at bins >= i
-  for (size_t i = n; i-- > 0;) outliers[i] = outliers[i + 1] + histogram[i];
+// The number of quantization steps an int8 range is split into (256 levels).
+constexpr size_t kEntropyLevels = 255;
 
-  size_t best = n;
-  double best_divergence = std::numeric_limits<double>::infinity();
-  std::vector<double> group_sum(levels);
-  std::vector<double> group_nonempty(levels);
-  for (size_t i = levels; i <= n; ++i) {
-    std::fill(group_sum.begin(), group_sum.end(), 0.0);
-    std::fill(group_nonempty.begin(), group_nonempty.end(), 0.0);
-    for (size_t t = 0; t < i; ++t) {
-      if (histogram[t] == 0) continue;
-      group_sum[t * levels / i] += histogram[t];
-      group_nonempty[t * levels / i] += 1;
-    }
-    const double p_total = outliers[0];
-    const double q_total = outliers[0] - outliers[i];
-    double divergence = 0;
-    for (size_t t = 0; t < i && std::isfinite(divergence); ++t) {
-      const double p = histogram[t] + (t + 1 == i ? outliers[i] : 0.0);
-      if (p == 0) continue;
-      const size_t group = t * levels / i;
-      const double q = histogram[t] == 0 ? 0.0 : group_sum[group] / group_nonempty[group];
-      divergence = q == 0 ? std::numeric_limits<double>::infinity()
-                          : divergence + p / p_total * std::log((p / p_total) / (q / q_total));
-    }
-    if (divergence < best_divergence) {
-      best_divergence = divergence;
-      best = i;
-    }
+// The KL divergence of the histogram clipped to bins [lo, hi) from its int8
+// quantization (TensorRT's search, generalised to an asymmetric range):
+//   P: the histogram restricted to [lo, hi), with the values below lo added to
+//      bin lo and those above to bin hi-1 (what clipping does to them);
+//   Q: the in-range histogram (outliers not added) summed over the 255 equal
+//      steps of the int8 grid spanning [lo, hi), each step's sum spread evenly
+//      back over its bins where P is non-zero.
+// Both are divided by the total count, so Q lacks exactly the clipped mass and
+// the generalised divergence sum(p log(p/q)) - sum(p) + sum(q) charges for it.
+// (With Q renormalised to 1, as TensorRT does, a cut below nearly all of the data
+// looks perfect: P and Q are then both a single spike at the cut.) Infinite when
+// P has mass in a step whose in-range bins are all empty.
+double ClippedKl(const std::vector<double>& h, size_t lo, size_t hi, double below, double above,
+                 double total, std::vector<double>* group_sum, std::vector<double>* group_bins) {
+  const size_t width = hi - lo;
+  const size_t groups = std::min(kEntropyLevels, width);
+  group_sum->assign(groups, 0.0);
+  group_bins->assign(groups, 0.0);
+  const auto p_at = [&](size_t t) {
+    return h[t] + (t == lo ? below : 0.0) + (t + 1 == hi ? above : 0.0);
+  };
+  for (size_t t = lo; t < hi; ++t) {
+    const size_t g = (t - lo) * groups / width;
+    (*group_sum)[g] += h[t];
+    if (p_at(t) > 0) (*group_bins)[g] += 1;
   }
-  return best;
+  double divergence = 0;
+  double q_mass = 0;
+  for (size_t t = lo; t < hi; ++t) {
+    const double p = p_at(t);
+    if (p == 0) continue;
+    const size_t g = (t - lo) * groups / width;
+    const double q = (*group_sum)[g] / (*group_bins)[g];
+    if (q == 0) return std::numeric_limits<double>::infinity();
+    divergence += p / total * std::log(p / q);
+    q_mass += q;
+  }
+  return divergence - 1.0 + q_mass / total;
 }
 
+// Searches the clip [max(-T, min), min(T, max)] over thresholds T that are whole
+// bins from 0: on a one-sided tensor that is [0, T] (or [-T, 0]); on a two-sided
+// one both ends move together until one reaches the data's extreme. Each
+// candidate range is judged with its own 255-step grid (ClippedKl), so a short
+// negative tail (hard-swish's [-0.375, 0]) costs no levels it does not use.
+// Candidates start at 255 bins wide (or the whole histogram when narrower).
 ClipRange EntropyRange(const ActivationStats& stats) {
   const double min = stats.min();
   const double max = stats.max();
-  const Side side = min >= 0 ? Side::kPositive : max <= 0 ? Side::kNegative : Side::kBoth;
-  const OneSidedHistogram folded = Fold(stats.histogram(), NonZeroCounts(stats), side);
-  const size_t levels = side == Side::kBoth ? 128 : 256;
-  const double threshold =
-      static_cast<double>(KlThresholdBins(folded.counts, levels)) * folded.bin_width;
+  const SignedHistogram sh = ToSignedHistogram(stats.histogram(), NonZeroCounts(stats));
+  const std::vector<double>& h = sh.counts;
+  const size_t n = h.size();
+  const size_t z = sh.zero;
+  double total = 0;
+  for (double c : h) total += c;
+  if (total == 0) return ClipRange{std::min(min, 0.0), std::max(max, 0.0)};
+  std::vector<double> prefix(n + 1, 0.0);  // prefix[i]: the mass below bin i
+  for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + h[i];
+
+  const size_t max_t = std::max(z, n - z);
+  size_t best_t = max_t;
+  double best = std::numeric_limits<double>::infinity();
+  std::vector<double> group_sum, group_bins;
+  for (size_t t = 1; t <= max_t; ++t) {
+    const size_t lo = z - std::min(t, z);
+    const size_t hi = z + std::min(t, n - z);
+    if (hi - lo < std::min(kEntropyLevels, n) && t < max_t) continue;
+    const double divergence =
+        ClippedKl(h, lo, hi, prefix[lo], total - prefix[hi], total, &group_sum, &group_bins);
+    if (divergence < best) {
+      best = divergence;
+      best_t = t;
+    }
+  }
+  const double threshold = static_cast<double>(best_t) * sh.bin_width;
   return ClipRange{std::max(-threshold, std::min(min, 0.0)),
                    std::min(threshold, std::max(max, 0.0))};
 }

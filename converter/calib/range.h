@@ -4,21 +4,19 @@
 //   minmax        the observed range.
 //   percentile:P  the P-th and (100-P)-th percentiles of the histogram (values
 //                 interpolated linearly inside a bin), e.g. percentile:99.99.
-//   entropy       TensorRT's threshold search: the threshold T minimising the KL
-//                 divergence between the histogram clipped at T and its
-//                 quantized version. TensorRT's algorithm is symmetric (|x|
-//                 histogram, 128 levels for int8). Adapted to asymmetric int8:
-//                 a one-sided tensor (min >= 0, e.g. post-ReLU; or max <= 0)
-//                 searches the histogram of that side with 256 levels, since
-//                 asymmetric quantization spends all 256 on it, giving [0, T] or
-//                 [-T, 0]; a two-sided tensor searches the |x| histogram with 128
-//                 levels as TensorRT does and takes [max(-T, min), min(T, max)].
-//                 The |x| histogram is the grid histogram folded at 0 (exact,
-//                 0 is a bin edge), re-merged to at most 2048 bins. Exact zeros
+//   entropy       TensorRT's KL-divergence threshold search, adapted to
+//                 asymmetric int8. The signed histogram (extended to 0) is cut
+//                 at [max(-T, min), min(T, max)] for every whole-bin threshold
+//                 T; P is the cut histogram with the clipped values added to its
+//                 end bins, Q the in-range values quantized to the 255 steps of
+//                 that range's own int8 grid and spread back over P's non-empty
+//                 bins. The T minimising the generalised divergence with P and Q
+//                 both divided by the total count wins (Q then lacks the clipped
+//                 mass, so clipping is charged for: TensorRT's renormalised Q
+//                 judged a cut below nearly all of the data perfect). Exact zeros
 //                 are left out (as pytorch-quantization's skip_zeros): 0 is
-//                 exact under every threshold, and the post-ReLU spike at 0,
-//                 spread over its merged group in Q, would otherwise pull the
-//                 threshold down.
+//                 exact under every threshold, and the post-ReLU spike at 0
+//                 would otherwise pull the threshold down.
 //   mse           the range minimising ExpectedQuantMse. One-sided tensors
 //                 search the free end; two-sided ones alternate searching beta
 //                 with alpha fixed and alpha with beta fixed, 4 times, starting

@@ -75,6 +75,23 @@ Status TensorDataFromProto(const onnx::TensorProto& proto, TensorData* tensor) {
   return Status::Ok();
 }
 
+onnx::TensorProto TensorDataToProto(const TensorData& tensor, const std::string& name) {
+  onnx::TensorProto proto;
+  proto.set_name(name);
+  // The element type whose mapping gives tensor.dtype().
+  for (int type = onnx::TensorProto::DataType_MIN; type <= onnx::TensorProto::DataType_MAX;
+       ++type) {
+    DType dtype;
+    if (DTypeFromOnnxType(type, &dtype) && dtype == tensor.dtype()) {
+      proto.set_data_type(type);
+      break;
+    }
+  }
+  for (int64_t d : tensor.shape()) proto.add_dims(d);
+  proto.set_raw_data(tensor.bytes().data(), tensor.bytes().size());
+  return proto;
+}
+
 Status ReadTensorProtoFile(const std::string& path, TensorData* tensor, std::string* name) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return Status(StatusCode::kIoError, "cannot open '" + path + "'");

@@ -18,6 +18,9 @@ Status DTypeFromOnnx(int32_t data_type, const std::string& what, DType* dtype);
 // fields). External data is rejected: the converter reads self-contained models only.
 Status TensorDataFromProto(const onnx::TensorProto& proto, TensorData* tensor);
 
+// The reverse of TensorDataFromProto: `tensor` as raw_data under `name`.
+onnx::TensorProto TensorDataToProto(const TensorData& tensor, const std::string& name);
+
 // Reads a serialized TensorProto file (ONNX test data: input_0.pb, output_0.pb).
 Status ReadTensorProtoFile(const std::string& path, TensorData* tensor, std::string* name);
 

@@ -10,8 +10,8 @@ namespace qrt::converter {
 namespace {
 
 // The operators the quantizer gives a requantizing output, where a clamp costs nothing.
-constexpr std::array<const char*, 7> kClampableProducers = {
-    "Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "GlobalAveragePool"};
+constexpr std::array<const char*, 8> kClampableProducers = {
+    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "GlobalAveragePool"};
 
 bool IsClampable(const Node& node) {
   return node.domain.empty() && node.outputs.size() == 1 &&

@@ -7,10 +7,13 @@ Status RunCleanupPasses(Graph* graph) {
   // Folding first gives the later passes constant operands (Clip bounds, the 3 and 6
   // of HardSwish, BatchNormalization parameters computed by subgraphs); HardSwish
   // matching must see its Clip before FuseActivations moves it onto the Add. MatMul+Add
-  // fuses before FuseActivations so that a Relu after the Add lands on the Gemm.
+  // fuses before FuseActivations so that a Relu after the Add lands on the Gemm; a
+  // convolution's bias Add likewise, and before FoldBatchNorms, which needs the
+  // convolution as the BatchNormalization's producer.
   using Pass = Status (*)(Graph*, bool*);
-  constexpr Pass kPasses[] = {FoldConstants, RemoveIdentities, FoldBatchNorms, FuseMatMulAdd,
-                              FuseHardSwish, FuseActivations,  RemoveDeadCode};
+  constexpr Pass kPasses[] = {FoldConstants,   RemoveIdentities, FuseConvBias,  FoldBatchNorms,
+                              FuseMatMulAdd,   FuseHardSwish,    FuseLayerNorm, FuseSwish,
+                              FuseActivations, RemoveDeadCode};
   // Every change removes a node or a tensor, so the loop ends.
   for (bool any_change = true; any_change;) {
     any_change = false;

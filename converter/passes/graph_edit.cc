@@ -11,6 +11,10 @@ bool IsGraphOutput(const Graph& graph, const std::string& name) {
   return std::find(graph.outputs.begin(), graph.outputs.end(), name) != graph.outputs.end();
 }
 
+bool IsPlainOp(const Node& node, const char* op_type) {
+  return node.domain.empty() && node.op_type == op_type && !GetFusedClamp(node);
+}
+
 std::optional<size_t> SoleReader(const Graph& graph, const std::string& name) {
   if (name.empty()) return std::nullopt;
   const std::vector<size_t> readers = graph.Consumers(name);

@@ -13,6 +13,10 @@ namespace qrt::converter {
 
 bool IsGraphOutput(const Graph& graph, const std::string& name);
 
+// Whether `node` is a default-domain `op_type` without a fused clamp altering its
+// output: an operator a pattern can match.
+bool IsPlainOp(const Node& node, const char* op_type);
+
 // The index of the only node reading `name`, when exactly one node reads it and it is
 // not a graph output: the condition for rewriting its producer and reader as one.
 // nullopt for the empty name of an omitted operand.

@@ -10,11 +10,6 @@
 namespace qrt::converter {
 namespace {
 
-// An operator of the pattern: right type and no fused clamp altering its output.
-bool IsPlain(const Node& node, const char* op_type) {
-  return node.domain.empty() && node.op_type == op_type && !GetFusedClamp(node);
-}
-
 // Exporters write 1/6 with 7 to 9 significant digits.
 bool Near(float value, float target) {
   return std::fabs(value - target) <= 1e-6f * std::fabs(target);
@@ -33,7 +28,7 @@ bool ReadsPair(const Node& node, const std::string& a, const std::string& b) {
 
 // The non-constant operand of an Add of the scalar `target`, in either order.
 std::optional<std::string> AddendOf(const Graph& graph, const Node& node, float target) {
-  if (!IsPlain(node, "Add") || node.inputs.size() != 2) return std::nullopt;
+  if (!IsPlainOp(node, "Add") || node.inputs.size() != 2) return std::nullopt;
   for (size_t i = 0; i < 2; ++i) {
     if (IsScalar(graph, node.inputs[1 - i], target)) return node.inputs[i];
   }
@@ -42,11 +37,11 @@ std::optional<std::string> AddendOf(const Graph& graph, const Node& node, float 
 
 // Whether `node` computes operand / 6, as a Div by 6 or a Mul by 1/6.
 bool DividesBySix(const Graph& graph, const Node& node, const std::string& operand) {
-  if (IsPlain(node, "Div")) {
+  if (IsPlainOp(node, "Div")) {
     return node.inputs.size() == 2 && node.inputs[0] == operand &&
            IsScalar(graph, node.inputs[1], 6.0f);
   }
-  if (!IsPlain(node, "Mul") || node.inputs.size() != 2) return false;
+  if (!IsPlainOp(node, "Mul") || node.inputs.size() != 2) return false;
   for (size_t i = 0; i < 2; ++i) {
     if (node.inputs[i] == operand && IsScalar(graph, node.inputs[1 - i], 1.0f / 6.0f)) return true;
   }
@@ -79,9 +74,9 @@ std::optional<Match> MatchClipForm(const Graph& graph, size_t clip_index) {
   const std::optional<size_t> second = SoleReader(graph, n1.outputs[0]);
   if (!second) return std::nullopt;
   const Node& n2 = graph.nodes[*second];
-  const bool multiply_first = IsPlain(n1, "Mul") && ReadsPair(n1, *x, clip.outputs[0]) &&
+  const bool multiply_first = IsPlainOp(n1, "Mul") && ReadsPair(n1, *x, clip.outputs[0]) &&
                               DividesBySix(graph, n2, n1.outputs[0]);
-  const bool divide_first = DividesBySix(graph, n1, clip.outputs[0]) && IsPlain(n2, "Mul") &&
+  const bool divide_first = DividesBySix(graph, n1, clip.outputs[0]) && IsPlainOp(n2, "Mul") &&
                             ReadsPair(n2, *x, n1.outputs[0]);
   if (!multiply_first && !divide_first) return std::nullopt;
   return Match{*x, *second, {*add_index, clip_index, *first}};
@@ -90,12 +85,12 @@ std::optional<Match> MatchClipForm(const Graph& graph, size_t clip_index) {
 // x * HardSigmoid(x, 1/6, 0.5), matched from its HardSigmoid.
 std::optional<Match> MatchHardSigmoidForm(const Graph& graph, size_t index) {
   const Node& hs = graph.nodes[index];
-  if (!IsPlain(hs, "HardSigmoid") || !hs.HasInput(0) || hs.outputs.size() != 1 ||
+  if (!IsPlainOp(hs, "HardSigmoid") || !hs.HasInput(0) || hs.outputs.size() != 1 ||
       !Near(hs.GetFloat("alpha", 0.2f), 1.0f / 6.0f) || !Near(hs.GetFloat("beta", 0.5f), 0.5f)) {
     return std::nullopt;
   }
   const std::optional<size_t> mul = SoleReader(graph, hs.outputs[0]);
-  if (!mul || !IsPlain(graph.nodes[*mul], "Mul") ||
+  if (!mul || !IsPlainOp(graph.nodes[*mul], "Mul") ||
       !ReadsPair(graph.nodes[*mul], hs.inputs[0], hs.outputs[0])) {
     return std::nullopt;
   }

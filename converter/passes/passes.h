@@ -25,16 +25,27 @@ Status FoldConstants(Graph* graph, bool* changed);
 // graph input, a constant or another graph output stays.
 Status RemoveIdentities(Graph* graph, bool* changed);
 
-// Folds a BatchNormalization into the Conv, Gemm, or MatMul (2-D, constant weights)
-// that produces its input, when that output has no other reader: the weights scale
-// by gamma / sqrt(var + eps) per output channel and the bias becomes
+// Folds a BatchNormalization into the Conv, ConvTranspose (group 1), Gemm, or MatMul
+// (2-D, constant weights) that produces its input, when that output has no other
+// reader: the weights scale by gamma / sqrt(var + eps) per output channel (axis 1 of a
+// ConvTranspose's [C_in, C_out, k...] weights) and the bias becomes
 // (bias - mean) * gamma / sqrt(var + eps) + beta. A folded MatMul becomes a Gemm to
 // carry the bias. Folded tensors are new constants, so weights shared with other
 // nodes stay intact. A BatchNormalization that cannot be folded stays.
 Status FoldBatchNorms(Graph* graph, bool* changed);
 
+// Fuses Add(Conv or ConvTranspose output, C) (either operand order) into the
+// convolution's bias when C is a float constant with one value, or one value per
+// output channel broadcast along the channel dim alone ([C, 1, 1], [1, C, 1, 1]), and
+// the convolution's output has no other reader. Exporters write the bias of a
+// ConvTranspose this way (PP-OCR's detection head); the quantizer then needs no
+// separate Add with a constant operand. A clamp fused into the Add moves onto the
+// convolution, and a BatchNormalization after the Add can then fold into it.
+Status FuseConvBias(Graph* graph, bool* changed);
+
 // Fuses MatMul(A, B) followed by Add(_, C) (either operand order) into one
-// Gemm(A, B, C) with transB = 0, when A is 2-D, B is a constant [K, N] float, C is a
+// Gemm(A, B, C) with transB = 0, when A's shape is known (an A of rank above 2 is
+// reshaped to [rows, K] and the Gemm's output back), B is a constant [K, N] float, C is a
 // constant float bias of shape [N] or [1, N], and the MatMul's output has no other
 // reader and is not a graph output. The quantizer then emits one FullyConnected with
 // a bias instead of a FullyConnected and a separate Add, which has no constant
@@ -48,10 +59,22 @@ Status FuseMatMulAdd(Graph* graph, bool* changed);
 // Must run before FuseActivations, which would otherwise fuse the Clip into the Add.
 Status FuseHardSwish(Graph* graph, bool* changed);
 
+// Replaces layer normalization written out as ReduceMean / Sub / Pow (or Mul) /
+// ReduceMean / Add epsilon / Sqrt / Div over the last axis, optionally followed by
+// Mul with a per-channel constant gamma and Add of a per-channel constant beta, by one
+// LayerNormalization node (axis -1; gamma of ones when absent). The quantizer emits it
+// as one integer LAYER_NORM.
+Status FuseLayerNorm(Graph* graph, bool* changed);
+
+// Replaces x * Sigmoid(x) and x * Sigmoid(alpha * x) (alpha a scalar constant; either
+// operand order) by one Swish node (attribute alpha when not 1), which the quantizer
+// emits as one LOOKUP instead of LOOKUPs and a MUL of two activations.
+Status FuseSwish(Graph* graph, bool* changed);
+
 // Fuses Relu and Clip (attribute form before opset 11, constant min/max inputs from
-// opset 11) into the Conv, Gemm, MatMul, Add, Mul, AveragePool or GlobalAveragePool
-// producing their input, as a fused clamp (converter/ir/fused_clamp.h): the producer
-// takes over the activation's output and the activation node goes. Only where the
+// opset 11) into the Conv, ConvTranspose, Gemm, MatMul, Add, Mul, AveragePool or
+// GlobalAveragePool producing their input, as a fused clamp (converter/ir/fused_clamp.h):
+// the producer takes over the activation's output and the activation node goes. Only where the
 // producer's output has no other reader and is not a graph output; clamps on a
 // producer that already has one combine when their ranges overlap.
 Status FuseActivations(Graph* graph, bool* changed);

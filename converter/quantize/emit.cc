@@ -8,6 +8,7 @@
 
 #include "converter/ir/fused_clamp.h"
 #include "converter/reference/op_util.h"
+#include "layer_norm.h"
 #include "layout.h"
 #include "lookup_table.h"
 #include "multipliers.h"
@@ -23,17 +24,29 @@ using calib::ActivationQuant;
 // Pointwise functions of one activation: each becomes a LOOKUP table.
 const std::set<std::string_view> kPointwiseOps = {"Relu",      "LeakyRelu", "Clip", "HardSigmoid",
                                                   "HardSwish", "Sigmoid",   "Tanh", "Sqrt",
-                                                  "Erf",       "Gelu"};
+                                                  "Erf",       "Gelu",      "Swish"};
 // Binary ops: ADD / MUL of two activations, or a LOOKUP with a scalar constant.
 const std::set<std::string_view> kBinaryOps = {"Add", "Sub", "Mul", "Div", "Pow", "Min", "Max"};
 // Ops that become byte copies (RESHAPE, with TRANSPOSEs where the layout requires).
 const std::set<std::string_view> kReshapeOps = {"Reshape",   "Flatten",  "Squeeze",
                                                 "Unsqueeze", "Identity", "Dropout"};
 // Ops whose runtime operator has no clamp, so a fused activation cannot go there.
-const std::set<std::string_view> kUnclampedOps = {"Concat", "Transpose", "Pad", "Resize"};
-const std::set<std::string_view> kOtherOps = {
-    "Conv",          "Gemm",   "MatMul",    "MaxPool", "AveragePool", "GlobalAveragePool",
-    "GlobalMaxPool", "Concat", "Transpose", "Pad",     "Resize",      "Softmax"};
+const std::set<std::string_view> kUnclampedOps = {"Concat", "Transpose", "Pad", "Resize", "Slice"};
+const std::set<std::string_view> kOtherOps = {"Conv",
+                                              "ConvTranspose",
+                                              "Gemm",
+                                              "MatMul",
+                                              "MaxPool",
+                                              "AveragePool",
+                                              "GlobalAveragePool",
+                                              "GlobalMaxPool",
+                                              "Concat",
+                                              "Transpose",
+                                              "Pad",
+                                              "Resize",
+                                              "Softmax",
+                                              "LayerNormalization",
+                                              "Slice"};
 
 bool IsSupported(const Node& node) {
   const std::string_view op = node.op_type;
@@ -73,12 +86,26 @@ ClampBounds OutputClamp(const Node& node, const ActivationQuant& quant) {
 }
 
 // An emitted activation: the runtime tensor holding it and its ONNX shape (NCHW for
-// rank 4, where the runtime tensor is NHWC).
+// rank 4, where the runtime tensor is NHWC unless onnx_order).
 struct Value {
   int32_t tensor = -1;
   Shape shape;
   ActivationQuant quant;
+  // A rank-4 tensor kept in ONNX order: attention's [batch, heads, tokens, depth]
+  // tensors, whose matmuls, softmax and slices work on ONNX's last axes, stay in the
+  // order they are computed in instead of going through NHWC and back.
+  bool onnx_order = false;
 };
+
+// The layout an operator needs an input in: NHWC for rank 4 (what every operator of
+// the convolutional part reads), ONNX order, or whichever the value has.
+enum class Layout { kRuntime, kOnnx, kAny };
+
+// Runtime dim d of a tensor of `rank` in `onnx_order` (or not) holds ONNX dim L[d].
+std::vector<int32_t> DimsOf(size_t rank, bool onnx_order) {
+  if (!onnx_order || rank != 4) return OnnxDimsOf(rank);
+  return {0, 1, 2, 3};
+}
 
 // Weights, bias and per-channel multipliers of a CONV_2D or FULLY_CONNECTED.
 struct WeightedOperands {
@@ -251,7 +278,7 @@ class Emitter {
     }
     const Value& v = it->second;
     int32_t source = v.tensor;
-    if (v.shape.size() == 4) {
+    if (v.shape.size() == 4 && !v.onnx_order) {
       source = NewActivation(name + "/nchw", ToInt32(v.shape), v.quant);
       Move(v.tensor, kNhwcToNchw, source);
     }
@@ -260,12 +287,29 @@ class Emitter {
     return Status::Ok();
   }
 
-  // The emitted activation read as input i.
-  Status Input(const Node& node, size_t i, Value* value) const {
+  // The emitted activation read as input i, in `layout`: a rank-4 value in the other
+  // layout is moved once (the copy is kept for later readers).
+  Status Input(const Node& node, size_t i, Value* value, Layout layout = Layout::kRuntime) {
     if (!node.HasInput(i)) return Unsupported(node, "input " + std::to_string(i) + " is missing");
-    auto it = values_.find(node.inputs[i]);
+    const std::string& name = node.inputs[i];
+    auto it = values_.find(name);
     if (it != values_.end()) {
       *value = it->second;
+      const bool want_onnx = layout == Layout::kOnnx;
+      if (layout == Layout::kAny || value->shape.size() != 4 || value->onnx_order == want_onnx) {
+        return Status::Ok();
+      }
+      auto copy = other_layout_.find(name);
+      if (copy == other_layout_.end()) {
+        Value moved = *value;
+        moved.onnx_order = want_onnx;
+        const std::vector<int32_t> shape =
+            want_onnx ? ToInt32(value->shape) : RuntimeShape(value->shape);
+        moved.tensor = NewActivation(name + (want_onnx ? "/nchw" : "/nhwc"), shape, value->quant);
+        Move(value->tensor, want_onnx ? kNhwcToNchw : kNchwToNhwc, moved.tensor);
+        copy = other_layout_.emplace(name, moved).first;
+      }
+      *value = copy->second;
       return Status::Ok();
     }
     const Tensor* t = graph_.FindTensor(node.inputs[i]);
@@ -283,14 +327,17 @@ class Emitter {
     return t != nullptr && t->is_constant() ? &*t->constant : nullptr;
   }
 
-  // Creates the runtime tensor of the node's (first) output.
-  Status Output(const Node& node, Value* value) {
+  // Creates the runtime tensor of the node's (first) output, in ONNX order when
+  // `onnx_order` (which only matters at rank 4).
+  Status Output(const Node& node, Value* value, bool onnx_order = false) {
     const std::string& name = node.outputs[0];
     QRT_RETURN_IF_ERROR(ShapeOf(name, &value->shape));
     QRT_RETURN_IF_ERROR(QuantOf(name, &value->quant));
+    value->onnx_order = onnx_order && value->shape.size() == 4;
     // A graph output's ONNX name belongs to its float32 tensor.
-    value->tensor = NewActivation(IsGraphOutput(name) ? name + "/int8" : name,
-                                  RuntimeShape(value->shape), value->quant);
+    value->tensor = NewActivation(
+        IsGraphOutput(name) ? name + "/int8" : name,
+        value->onnx_order ? ToInt32(value->shape) : RuntimeShape(value->shape), value->quant);
     values_[name] = *value;
     return Status::Ok();
   }
@@ -299,22 +346,21 @@ class Emitter {
     return node.name.empty() ? node.outputs[0] : node.name;
   }
 
-  WeightBits WeightBitsFor(const Node& node) const {
-    return options_.default_weights == WeightBits::kInt4 && options_.keep_int8.count(node.name)
-               ? WeightBits::kInt8
-               : options_.default_weights;
-  }
-
   // Quantizes weights (float, already in the runtime layout `shape`, output channels
   // first) and bias (empty, or one per channel) and computes M[c] = Sx * Sw[c] / Sy.
   Status AddWeightedOperands(const Node& node, std::span<const float> weights,
                              std::vector<int32_t> shape, std::span<const float> bias,
                              const ActivationQuant& x, const ActivationQuant& y,
                              WeightedOperands* out) {
-    const WeightBits bits = WeightBitsFor(node);
+    const WeightBits bits = options_.WeightBitsOf(node.name);
     const int64_t rows = shape[0];
     const int64_t k = static_cast<int64_t>(weights.size()) / rows;
-    QuantizedWeights q = QuantizePerChannel(weights, rows, bits);
+    // A channel whose weights are tiny against its bias (a BatchNormalization with a
+    // near-zero gamma folded in) would need a bias beyond int32 at that weight scale:
+    // its scale grows until the bias fits the accumulator bound below, at the cost of
+    // weights that hardly matter to that channel's output.
+    QuantizedWeights q =
+        QuantizePerChannel(weights, rows, bits, BiasScaleFloor(bias, x.scale, k, bits));
 
     NodeReport& entry = report_.nodes.back();
     std::vector<int32_t> qbias(static_cast<size_t>(rows), 0);
@@ -367,7 +413,11 @@ class Emitter {
       return Unsupported(node, "a fused activation on this operator is not supported");
     }
     if (op == "Conv") return EmitConv(node);
+    if (op == "ConvTranspose") return EmitConvTranspose(node);
+    if (op == "MatMul" && Constant(node, 1) == nullptr) return EmitBatchMatMul(node);
     if (op == "Gemm" || op == "MatMul") return EmitFullyConnected(node);
+    if (op == "LayerNormalization") return EmitLayerNorm(node);
+    if (op == "Slice") return EmitSlice(node);
     if (kBinaryOps.count(op)) return EmitBinary(node);
     if (kPointwiseOps.count(op)) return EmitLookup(node, 0);
     if (op == "MaxPool" || op == "AveragePool") return EmitPool(node);
@@ -413,6 +463,54 @@ class Emitter {
                                       .groups = i32(node.GetInt("group", 1))};
     Emitted(builder_.Conv2D(x.tensor, operands.weights, operands.bias, y.tensor, attributes,
                             operands.requant, OutputClamp(node, y.quant)));
+    return Status::Ok();
+  }
+
+  // 2-D, group 1, dilation 1, with explicit pads (or VALID): the runtime's
+  // CONV_TRANSPOSE_2D. ONNX's weights [C_in, C_out, KH, KW] become OHWI.
+  Status EmitConvTranspose(const Node& node) {
+    Value x;
+    QRT_RETURN_IF_ERROR(Input(node, 0, &x));
+    const TensorData* w = Constant(node, 1);
+    if (x.shape.size() != 4 || w == nullptr || w->shape().size() != 4) {
+      return Unsupported(node, "only 2-D with constant 4-D weights is supported");
+    }
+    const TensorData* b = Constant(node, 2);
+    if (node.HasInput(2) && b == nullptr) return Unsupported(node, "bias must be a constant");
+    const std::vector<int64_t> dilations = node.GetInts("dilations", {1, 1});
+    if (node.GetInt("group", 1) != 1 ||
+        std::any_of(dilations.begin(), dilations.end(), [](int64_t d) { return d != 1; })) {
+      return Unsupported(node, "only group 1 and dilation 1 are supported");
+    }
+    const std::string auto_pad = node.GetString("auto_pad", "NOTSET");
+    if ((auto_pad != "NOTSET" && auto_pad != "VALID") || node.HasAttribute("output_shape")) {
+      return Unsupported(node, "auto_pad SAME and output_shape are not supported (give pads)");
+    }
+    const std::vector<int64_t> strides = node.GetInts("strides", {1, 1});
+    const std::vector<int64_t> pads =
+        auto_pad == "VALID" ? std::vector<int64_t>(4, 0) : node.GetInts("pads", {0, 0, 0, 0});
+    const std::vector<int64_t> output_padding = node.GetInts("output_padding", {0, 0});
+    if (strides.size() != 2 || pads.size() != 4 || output_padding.size() != 2) {
+      return Unsupported(node, "strides, pads or output_padding do not have 2 spatial dims");
+    }
+    Value y;
+    QRT_RETURN_IF_ERROR(Output(node, &y));
+    const Shape& ws = w->shape();
+    const auto i32 = [](int64_t v) { return static_cast<int32_t>(v); };
+    WeightedOperands operands;
+    QRT_RETURN_IF_ERROR(AddWeightedOperands(
+        node, IohwToOhwi(w->ToFloats(), ws), {i32(ws[1]), i32(ws[2]), i32(ws[3]), i32(ws[0])},
+        b != nullptr ? b->ToFloats() : std::vector<float>{}, x.quant, y.quant, &operands));
+    const ConvTranspose2DAttributes attributes{.stride_h = i32(strides[0]),
+                                               .stride_w = i32(strides[1]),
+                                               .pad_top = i32(pads[0]),
+                                               .pad_left = i32(pads[1]),
+                                               .pad_bottom = i32(pads[2]),
+                                               .pad_right = i32(pads[3]),
+                                               .output_padding_h = i32(output_padding[0]),
+                                               .output_padding_w = i32(output_padding[1])};
+    Emitted(builder_.ConvTranspose2D(x.tensor, operands.weights, operands.bias, y.tensor,
+                                     attributes, operands.requant, OutputClamp(node, y.quant)));
     return Status::Ok();
   }
 
@@ -527,8 +625,8 @@ class Emitter {
   // Any pointwise function of input `activation_input`, its other inputs constants.
   Status EmitLookup(const Node& node, size_t activation_input) {
     Value x, y;
-    QRT_RETURN_IF_ERROR(Input(node, activation_input, &x));
-    QRT_RETURN_IF_ERROR(Output(node, &y));
+    QRT_RETURN_IF_ERROR(Input(node, activation_input, &x, Layout::kAny));
+    QRT_RETURN_IF_ERROR(Output(node, &y, x.onnx_order));
     if (y.shape != x.shape) {
       return Unsupported(node, "a constant operand changes the output shape");
     }
@@ -660,11 +758,18 @@ class Emitter {
     return Status::Ok();
   }
 
-  // RESHAPE copies bytes in order, and ONNX's order is NCHW: a 4-D side is transposed
-  // to NCHW first (or back to NHWC after), unless that would not move any byte.
+  // RESHAPE copies bytes in order, and ONNX's order is NCHW: a 4-D NHWC input is
+  // transposed to NCHW first, unless that would not move any byte. A 4-D output stays
+  // in ONNX order when the input was not NHWC (attention's head splits), otherwise it
+  // goes back to NHWC after.
   Status EmitReshape(const Node& node) {
     Value x, y;
-    QRT_RETURN_IF_ERROR(Input(node, 0, &x));
+    QRT_RETURN_IF_ERROR(Input(node, 0, &x, Layout::kAny));
+    if (x.shape.size() != 4 || x.onnx_order) {
+      QRT_RETURN_IF_ERROR(Output(node, &y, /*onnx_order=*/true));
+      Emitted(builder_.Reshape(x.tensor, y.tensor));
+      return Status::Ok();
+    }
     QRT_RETURN_IF_ERROR(Output(node, &y));
     int32_t source = x.tensor;
     if (x.shape.size() == 4 && x.shape != y.shape &&
@@ -684,22 +789,106 @@ class Emitter {
     return Status::Ok();
   }
 
-  // ONNX perm p acts on ONNX dims; runtime dim d holds ONNX dim L[d], so the runtime
-  // permutation is L^-1[p[L[d]]].
+  // ONNX perm p acts on ONNX dims; runtime dim d of the input holds ONNX dim Lx[d] and
+  // of the output Ly[d], so the runtime permutation is Lx^-1[p[Ly[d]]]. The output
+  // keeps the input's layout, unless the other one makes the move a plain copy.
   Status EmitTranspose(const Node& node) {
     Value x, y;
-    QRT_RETURN_IF_ERROR(Input(node, 0, &x));
-    QRT_RETURN_IF_ERROR(Output(node, &y));
+    QRT_RETURN_IF_ERROR(Input(node, 0, &x, Layout::kAny));
     const size_t rank = x.shape.size();
     std::vector<int64_t> perm = node.GetInts("perm");
     if (perm.empty()) {
       for (size_t d = rank; d-- > 0;) perm.push_back(static_cast<int64_t>(d));
     }
-    const std::vector<int32_t> dims = OnnxDimsOf(rank);
-    const std::vector<int32_t> inverse = InversePermutation(dims);
-    std::vector<int32_t> runtime_perm;
-    for (size_t d = 0; d < rank; ++d) runtime_perm.push_back(inverse[perm[dims[d]]]);
-    Move(x.tensor, runtime_perm, y.tensor);
+    const std::vector<int32_t> inverse = InversePermutation(DimsOf(rank, x.onnx_order));
+    const auto runtime_perm = [&](bool onnx_order) {
+      const std::vector<int32_t> dims = DimsOf(rank, onnx_order);
+      std::vector<int32_t> result;
+      for (size_t d = 0; d < rank; ++d) result.push_back(inverse[perm[dims[d]]]);
+      return result;
+    };
+    const bool other_is_copy =
+        rank == 4 && PermutationKeepsOrder(RuntimeShapeOf(x.tensor), runtime_perm(!x.onnx_order));
+    const bool onnx_order = other_is_copy ? !x.onnx_order : x.onnx_order;
+    QRT_RETURN_IF_ERROR(Output(node, &y, onnx_order));
+    Move(x.tensor, runtime_perm(onnx_order), y.tensor);
+    return Status::Ok();
+  }
+
+  // Q * K^T and P * V of attention: two activations in ONNX order.
+  Status EmitBatchMatMul(const Node& node) {
+    Value a, b, y;
+    QRT_RETURN_IF_ERROR(Input(node, 0, &a, Layout::kOnnx));
+    QRT_RETURN_IF_ERROR(Input(node, 1, &b, Layout::kOnnx));
+    if (a.shape.size() < 2 || b.shape.size() < 2) {
+      return Unsupported(node, "operands of rank 1 are not supported");
+    }
+    if (a.shape.back() * 255 * 255 >= (int64_t{1} << 31)) {
+      return Status(StatusCode::kBadShape, node.Describe() +
+                                               ": the int32 accumulator could overflow (K = " +
+                                               std::to_string(a.shape.back()) + ")");
+    }
+    QRT_RETURN_IF_ERROR(Output(node, &y, /*onnx_order=*/true));
+    kernels::Dyadic m;
+    QRT_RETURN_IF_ERROR(ToDyadic(double{a.quant.scale} * b.quant.scale / y.quant.scale, node,
+                                 "output multiplier", &m));
+    Emitted(builder_.BatchMatMul(a.tensor, b.tensor, y.tensor, /*transpose_b=*/false, {m},
+                                 OutputClamp(node, y.quant)));
+    return Status::Ok();
+  }
+
+  // Normalizes ONNX's last axis, so the input is read in ONNX order.
+  Status EmitLayerNorm(const Node& node) {
+    Value x, y;
+    QRT_RETURN_IF_ERROR(Input(node, 0, &x, Layout::kOnnx));
+    const TensorData* gamma = Constant(node, 1);
+    const TensorData* beta = Constant(node, 2);
+    const int64_t depth = x.shape.empty() ? 0 : x.shape.back();
+    const int64_t axis = node.GetInt("axis", -1);
+    if ((axis != -1 && axis != static_cast<int64_t>(x.shape.size()) - 1) || gamma == nullptr ||
+        gamma->num_elements() != depth || (node.HasInput(2) && beta == nullptr) ||
+        (beta != nullptr && beta->num_elements() != depth)) {
+      return Unsupported(node,
+                         "only normalization over the last axis with constant per-channel "
+                         "scale and bias is supported");
+    }
+    QRT_RETURN_IF_ERROR(Output(node, &y, /*onnx_order=*/true));
+    QuantizedLayerNorm q;
+    QRT_RETURN_IF_ERROR(QuantizeLayerNorm(node, gamma->ToFloats(),
+                                          beta != nullptr ? beta->ToFloats() : std::vector<float>{},
+                                          node.GetFloat("epsilon", 1e-5f), x.quant, y.quant, &q));
+    const std::string base = BaseName(node);
+    const auto d = static_cast<int32_t>(depth);
+    const int32_t gamma_tensor = builder_.AddInt8Weights(UniqueName(base + "/gamma"), {d}, q.gamma,
+                                                         std::vector<float>(q.gamma.size(), 1.0f));
+    const int32_t beta_tensor = builder_.AddBias(UniqueName(base + "/beta"), q.beta);
+    Emitted(builder_.LayerNorm(x.tensor, gamma_tensor, beta_tensor, y.tensor, q.epsilon, q.requant,
+                               OutputClamp(node, y.quant)));
+    return Status::Ok();
+  }
+
+  // Strided copy in whichever layout the input has; ONNX's begin and step per axis
+  // follow the runtime dims.
+  Status EmitSlice(const Node& node) {
+    Value x, y;
+    QRT_RETURN_IF_ERROR(Input(node, 0, &x, Layout::kAny));
+    std::vector<ValueInfo> inputs(node.inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      inputs[i].present = node.HasInput(i);
+      inputs[i].value = Constant(node, i);
+    }
+    inputs[0].shape = x.shape;
+    SliceParams params;
+    bool known = false;
+    QRT_RETURN_IF_ERROR(ResolveSlice(node, graph_.opset_version, inputs, &params, &known));
+    if (!known) return Unsupported(node, "starts, ends, axes and steps must be constants");
+    QRT_RETURN_IF_ERROR(Output(node, &y, x.onnx_order));
+    std::vector<int32_t> begin, step;
+    for (int32_t d : DimsOf(x.shape.size(), x.onnx_order)) {
+      begin.push_back(static_cast<int32_t>(params.starts[static_cast<size_t>(d)]));
+      step.push_back(static_cast<int32_t>(params.steps[static_cast<size_t>(d)]));
+    }
+    Emitted(builder_.Slice(x.tensor, y.tensor, std::move(begin), std::move(step)));
     return Status::Ok();
   }
 
@@ -804,24 +993,31 @@ class Emitter {
   // `axis` on.
   Status EmitSoftmax(const Node& node) {
     Value x, y;
-    QRT_RETURN_IF_ERROR(Input(node, 0, &x));
-    QRT_RETURN_IF_ERROR(Output(node, &y));
+    QRT_RETURN_IF_ERROR(Input(node, 0, &x, Layout::kAny));
     const auto rank = static_cast<int64_t>(x.shape.size());
     const bool old = graph_.opset_version < 13;
     int64_t axis = node.GetInt("axis", old ? 1 : -1);
     if (axis < 0) axis += rank;
-    const int64_t last = OnnxDimsOf(x.shape.size()).back();
-    bool ok = axis >= 0 && axis < rank;
-    bool reduces_last = false;
-    for (int64_t d = axis; ok && d < (old ? rank : axis + 1); ++d) {
-      reduces_last = reduces_last || d == last;
-      ok = d == last || x.shape[d] == 1;
-    }
-    if (!ok || !(reduces_last || x.shape[last] == 1)) {
+    // Whether the reduced axes are the runtime's last one in that layout.
+    const auto along_last = [&](bool onnx_order) {
+      const int64_t last = DimsOf(x.shape.size(), onnx_order).back();
+      bool ok = axis >= 0 && axis < rank;
+      bool reduces_last = false;
+      for (int64_t d = axis; ok && d < (old ? rank : axis + 1); ++d) {
+        reduces_last = reduces_last || d == last;
+        ok = d == last || x.shape[d] == 1;
+      }
+      return ok && (reduces_last || x.shape[last] == 1);
+    };
+    bool onnx_order = x.onnx_order;
+    if (!along_last(onnx_order) && rank == 4) onnx_order = !onnx_order;
+    if (!along_last(onnx_order)) {
       return Unsupported(node, "softmax over axis " + std::to_string(axis) + " of " +
                                    ShapeToString(x.shape) +
                                    " is not along the runtime's last (channel) axis");
     }
+    QRT_RETURN_IF_ERROR(Input(node, 0, &x, onnx_order ? Layout::kOnnx : Layout::kRuntime));
+    QRT_RETURN_IF_ERROR(Output(node, &y, onnx_order));
     kernels::Dyadic m;
     QRT_RETURN_IF_ERROR(
         ToDyadic(1.0 / (double{y.quant.scale} * std::ldexp(1.0, 30)), node, "multiplier", &m));
@@ -836,6 +1032,8 @@ class Emitter {
   ModelBuilder& builder_;
   EmitReport& report_;
   std::map<std::string, Value> values_;  // ONNX tensor name -> emitted activation
+  // Rank-4 activations moved to the layout other than values_'s, by ONNX name.
+  std::map<std::string, Value> other_layout_;
   std::set<std::string> used_names_;
   const Node* node_ = nullptr;  // the node being emitted; null at the graph boundary
 };
@@ -846,6 +1044,13 @@ Status EmitQuantizedModel(const Graph& graph, const ActivationQuantMap& activati
                           const QuantizeOptions& options, ModelBuilder* builder,
                           EmitReport* report) {
   ActivationQuantMap shared = activation_quant;
+  // Softmax outputs lie in [0, 1]: the full int8 range with step 1/256 serves every
+  // softmax, calibrated or not (attention probabilities, the final class scores).
+  for (const Node& node : graph.nodes) {
+    if (node.op_type == "Softmax" && !node.outputs.empty()) {
+      shared[node.outputs[0]] = ActivationQuant{1.0f / 256, -128};
+    }
+  }
   ShareQuantization(graph, &shared);
   *report = {};
   return Emitter(graph, std::move(shared), options, builder, report).Run();

@@ -1,5 +1,6 @@
 #include "layout.h"
 
+#include <algorithm>
 #include <numeric>
 
 namespace qrt::converter {
@@ -54,6 +55,17 @@ std::vector<float> OihwToOhwi(std::span<const float> oihw, const Shape& shape) {
     }
   }
   return ohwi;
+}
+
+std::vector<float> IohwToOhwi(std::span<const float> iohw, const Shape& shape) {
+  const int64_t i = shape[0], o = shape[1], plane = shape[2] * shape[3];
+  std::vector<float> oihw(iohw.size());
+  for (int64_t a = 0; a < i; ++a) {
+    for (int64_t b = 0; b < o; ++b) {
+      std::copy_n(iohw.begin() + (a * o + b) * plane, plane, oihw.begin() + (b * i + a) * plane);
+    }
+  }
+  return OihwToOhwi(oihw, {o, i, shape[2], shape[3]});
 }
 
 std::vector<float> TransposeMatrix(std::span<const float> values, int64_t rows, int64_t cols) {

@@ -33,6 +33,9 @@ bool PermutationKeepsOrder(std::span<const int32_t> shape, std::span<const int32
 // Reorders a float OIHW conv kernel ([o, i, h, w] row-major) to OHWI.
 std::vector<float> OihwToOhwi(std::span<const float> oihw, const Shape& shape);
 
+// Reorders a float ConvTranspose kernel ([i, o, h, w] row-major, group 1) to OHWI.
+std::vector<float> IohwToOhwi(std::span<const float> iohw, const Shape& shape);
+
 // Transposes a row-major [rows, cols] matrix.
 std::vector<float> TransposeMatrix(std::span<const float> values, int64_t rows, int64_t cols);
 

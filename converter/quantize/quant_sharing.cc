@@ -14,7 +14,7 @@ bool SameQuant(const calib::ActivationQuant& a, const calib::ActivationQuant& b)
 bool SharesInputQuantization(std::string_view op_type) {
   static const std::set<std::string_view> kOps = {
       "MaxPool",  "GlobalMaxPool", "Reshape",   "Flatten", "Squeeze", "Unsqueeze",
-      "Identity", "Dropout",       "Transpose", "Pad",     "Resize"};
+      "Identity", "Dropout",       "Transpose", "Pad",     "Resize",  "Slice"};
   return kOps.count(op_type) != 0;
 }
 

@@ -28,6 +28,12 @@ struct QuantizeOptions {
   WeightBits default_weights = WeightBits::kInt8;
   // Names of nodes kept at int8 when default_weights is kInt4 (the sensitive ones).
   std::set<std::string> keep_int8;
+
+  // The weight precision of the node called `node`.
+  WeightBits WeightBitsOf(const std::string& node) const {
+    return default_weights == WeightBits::kInt4 && keep_int8.count(node) ? WeightBits::kInt8
+                                                                         : default_weights;
+  }
 };
 
 // What one float node (or one graph input/output boundary) became.

@@ -1,6 +1,7 @@
 #include "converter/reference/op_util.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace qrt::converter {
 
@@ -227,6 +228,59 @@ void ForEachWindow(const Shape& spatial_in, const Window& window,
     }
     fn(o, offsets, padded);
   }
+}
+
+Status ResolveSlice(const Node& node, int64_t opset, std::span<const ValueInfo> inputs,
+                    SliceParams* params, bool* known) {
+  const Shape& in = inputs[0].shape;
+  const int64_t rank = static_cast<int64_t>(in.size());
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (opset < 10) {
+    starts = node.GetInts("starts");
+    ends = node.GetInts("ends");
+    axes = node.GetInts("axes");
+  } else if (!KnownInts(inputs, 1, &starts) || !KnownInts(inputs, 2, &ends) ||
+             (inputs.size() > 3 && inputs[3].present && !KnownInts(inputs, 3, &axes)) ||
+             (inputs.size() > 4 && inputs[4].present && !KnownInts(inputs, 4, &steps))) {
+    *known = false;
+    return Status::Ok();
+  }
+  if (axes.empty()) {
+    axes.resize(starts.size());
+    std::iota(axes.begin(), axes.end(), 0);
+  }
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size()) {
+    return OpError(node, "starts, ends, axes and steps differ in length");
+  }
+  QRT_RETURN_IF_ERROR(NormalizeAxes(node, axes, rank, &axes));
+  params->starts.assign(in.size(), 0);
+  params->steps.assign(in.size(), 1);
+  params->out = in;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const size_t a = static_cast<size_t>(axes[i]);
+    const int64_t dim = in[a];
+    const int64_t step = steps[i];
+    if (step == 0) return OpError(node, "step 0");
+    if (dim < 0) {
+      params->out[a] = -1;
+      continue;
+    }
+    auto clamp = [dim, step](int64_t v) {
+      if (v < 0) v += dim;
+      return step > 0 ? std::clamp<int64_t>(v, 0, dim) : std::clamp<int64_t>(v, -1, dim - 1);
+    };
+    const int64_t start = clamp(starts[i]);
+    const int64_t end = clamp(ends[i]);
+    params->starts[a] = start;
+    params->steps[a] = step;
+    const int64_t length =
+        step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
+    params->out[a] = std::max<int64_t>(0, length);
+  }
+  *known = true;
+  return Status::Ok();
 }
 
 }  // namespace qrt::converter

@@ -42,6 +42,18 @@ bool KnownInts(std::span<const ValueInfo> inputs, size_t i, std::vector<int64_t>
 // ValueInfos of run-time inputs, so a kernel can reuse its node's inference helpers.
 std::vector<ValueInfo> KnownValues(std::span<const TensorData* const> inputs);
 
+// Slice's per-axis start and step, after ONNX's clamping, with the output dims.
+struct SliceParams {
+  std::vector<int64_t> starts;
+  std::vector<int64_t> steps;
+  Shape out;
+};
+
+// Resolves a Slice node (attributes before opset 10, constant inputs from 10) over
+// inputs[0].shape; *known is false when an input it needs has no known value.
+Status ResolveSlice(const Node& node, int64_t opset, std::span<const ValueInfo> inputs,
+                    SliceParams* params, bool* known);
+
 // Geometry of a sliding window over the spatial dims (Conv, MaxPool, AveragePool).
 struct Window {
   std::vector<int64_t> kernel;

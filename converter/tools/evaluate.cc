@@ -208,7 +208,12 @@ std::map<std::string, LayerOutput> AddLayerOutputs(const Graph& graph, ModelBuil
     const int32_t dequantized = builder->AddFloatTensor(output, shape);
     builder->Dequantize(static_cast<int32_t>(i), dequantized);
     outputs.push_back(dequantized);
-    layers[output] = {name, shape.size() == 4};
+    // Rank-4 activations are NHWC except attention's, which the emitter keeps in ONNX
+    // order: those have the ONNX shape itself (where that differs from the NHWC one).
+    const std::vector<int32_t> onnx(tensor->shape.begin(), tensor->shape.end());
+    const bool nhwc =
+        shape.size() == 4 && (shape != onnx || (onnx[1] == onnx[2] && onnx[2] == onnx[3]));
+    layers[output] = {name, nhwc};
   }
   builder->SetOutputs(std::move(outputs));
   return layers;

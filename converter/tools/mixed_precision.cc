@@ -1,6 +1,7 @@
 #include "mixed_precision.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace qrt::converter {
@@ -27,6 +28,7 @@ Status MeasureCandidate(const Emission& emission, const QuantizeOptions& options
   ModelBuilder builder;
   EmitReport report;
   QRT_RETURN_IF_ERROR(emission.Emit(options, &builder, &report));
+  emission.Compact(&builder);
   InMemoryModel model;
   QRT_RETURN_IF_ERROR(model.Load(builder.Finish()));
   std::map<std::string, double> outputs;
@@ -39,6 +41,7 @@ Status CandidateSize(const Emission& emission, const QuantizeOptions& options, i
   ModelBuilder builder;
   EmitReport report;
   QRT_RETURN_IF_ERROR(emission.Emit(options, &builder, &report));
+  emission.Compact(&builder);
   *bytes = static_cast<int64_t>(builder.Finish().size());
   return Status::Ok();
 }
@@ -68,7 +71,23 @@ Status MeetBudget(const Emission& emission, int64_t budget, PrecisionPlan* plan)
                   "--size-budget " + std::to_string(budget) + " bytes is smaller than the model " +
                       "with all weights int4 (" + std::to_string(bytes) + " bytes)");
   }
+  // Greedy by noise removed per byte: a layer's share of the int4 model's output
+  // noise is about 10^(-SQNR/10) of its single-layer measurement.
+  int64_t all_int4 = bytes;
   for (LayerSensitivity& layer : plan->layers) {
+    int64_t with_layer = 0;
+    QRT_RETURN_IF_ERROR(CandidateSize(emission, Int4Except({layer.node}), &with_layer));
+    layer.int8_extra_bytes = with_layer - all_int4;
+  }
+  std::vector<LayerSensitivity*> order;
+  for (LayerSensitivity& layer : plan->layers) order.push_back(&layer);
+  const auto value = [](const LayerSensitivity* l) {
+    return std::pow(10.0, -l->sqnr_db / 10) / static_cast<double>(std::max<int64_t>(l->int8_extra_bytes, 1));
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const LayerSensitivity* a, const LayerSensitivity* b) { return value(a) > value(b); });
+  for (LayerSensitivity* layer_ptr : order) {
+    LayerSensitivity& layer = *layer_ptr;
     std::set<std::string> keep_int8 = plan->keep_int8;
     keep_int8.insert(layer.node);
     QRT_RETURN_IF_ERROR(CandidateSize(emission, Int4Except(keep_int8), &bytes));
@@ -92,6 +111,17 @@ Status PlanInt4Precision(const Emission& emission, const std::vector<EvalSample>
                          const PrecisionTarget& target, PrecisionPlan* plan) {
   *plan = PrecisionPlan();
   if (!target.min_sqnr_db && !target.size_budget) return Status::Ok();
+  if (target.size_budget) {
+    // An impossible budget fails before the (slow) sensitivity measurements.
+    int64_t all_int4 = 0;
+    QRT_RETURN_IF_ERROR(CandidateSize(emission, Int4Except({}), &all_int4));
+    if (all_int4 > *target.size_budget) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "--size-budget " + std::to_string(*target.size_budget) +
+                        " bytes is smaller than the model with all weights int4 (" +
+                        std::to_string(all_int4) + " bytes)");
+    }
+  }
   std::vector<std::string> layers;
   QRT_RETURN_IF_ERROR(WeightLayers(emission, &layers));
   for (const std::string& node : layers) {

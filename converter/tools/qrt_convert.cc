@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "calibrate.h"
+#include "converter/export/qdq_writer.h"
 #include "converter/onnx/import.h"
 #include "converter/passes/passes.h"
 #include "evaluate.h"
@@ -56,6 +57,10 @@ worst output reaches the SQNR bound or while they fit in the size budget. With
 --weights int8 the bound or budget is checked only. A target that cannot be met
 is an error.
 
+Size: the .qrt keeps what the runtime needs. Internal tensor and operator
+names (--keep-names) and the float weight scales (--keep-weight-scales) are
+left out unless asked for; constants with identical bytes share one buffer.
+
 On any error, -o and --report are left as they were.)";
 
 struct Args {
@@ -76,6 +81,9 @@ struct Args {
   std::optional<int64_t> size_budget;
   std::string report_path;
   bool emit_layer_outputs = false;
+  bool keep_names = false;
+  bool keep_weight_scales = false;
+  std::string qdq_path;
 };
 
 // The option values the steps use, parsed before any file is touched.
@@ -235,6 +243,9 @@ Status Convert(const Args& args) {
   Options options;
   QRT_RETURN_IF_ERROR(ParseOptions(args, &options));
   QRT_RETURN_IF_ERROR(CheckWritable("-o", args.output_path, args.model_path));
+  if (!args.qdq_path.empty()) {
+    QRT_RETURN_IF_ERROR(CheckWritable("--emit-qdq", args.qdq_path, args.model_path));
+  }
   if (!args.report_path.empty()) {
     QRT_RETURN_IF_ERROR(CheckWritable("--report", args.report_path, args.model_path));
     std::error_code error;
@@ -263,7 +274,9 @@ Status Convert(const Args& args) {
 
   ConversionReport report;
   report.target = options.target;
-  const Emission emission{graph, quant, ModelMetadata(args)};
+  // The debug model needs every tensor's name.
+  const CompactOptions compact{args.keep_weight_scales, args.keep_names || args.emit_layer_outputs};
+  const Emission emission{graph, quant, ModelMetadata(args), compact};
   if (options.weights == WeightBits::kInt4) {
     QRT_RETURN_IF_ERROR(PlanInt4Precision(emission, samples, options.target, &report.plan));
   }
@@ -273,6 +286,7 @@ Status Convert(const Args& args) {
       emission.Emit(QuantizeOptions{options.weights, report.plan.keep_int8}, &builder, &emitted));
   std::map<std::string, LayerOutput> layer_outputs;
   if (args.emit_layer_outputs) layer_outputs = AddLayerOutputs(graph, &builder);
+  emission.Compact(&builder);
 
   StagedOutputs outputs;
   const std::string staged = outputs.Stage(args.output_path);
@@ -286,12 +300,17 @@ Status Convert(const Args& args) {
   QRT_RETURN_IF_ERROR(
       CheckTarget(options.target, WorstSqnr(report.output_sqnr_db), report.qrt_bytes));
 
-  // Per-layer SQNR needs the debug model: the written one, or else a copy in memory.
+  // Per-layer SQNR needs the debug model: the written one, or else a copy in memory,
+  // emitted again with its names (the written model's are compacted away).
   InMemoryModel debug_copy;
   std::shared_ptr<const Model> debug_model = model;
   if (!args.emit_layer_outputs) {
-    layer_outputs = AddLayerOutputs(graph, &builder);
-    QRT_RETURN_IF_ERROR(debug_copy.Load(builder.Finish()));
+    ModelBuilder debug_builder;
+    EmitReport unused;
+    QRT_RETURN_IF_ERROR(emission.Emit(QuantizeOptions{options.weights, report.plan.keep_int8},
+                                      &debug_builder, &unused));
+    layer_outputs = AddLayerOutputs(graph, &debug_builder);
+    QRT_RETURN_IF_ERROR(debug_copy.Load(debug_builder.Finish()));
     debug_model = debug_copy.model();
   }
   std::map<std::string, double> layer_sqnr_db;
@@ -312,6 +331,11 @@ Status Convert(const Args& args) {
   PrintReport(report);
   if (!args.report_path.empty()) {
     QRT_RETURN_IF_ERROR(WriteJsonReport(report, outputs.Stage(args.report_path)));
+  }
+  if (!args.qdq_path.empty()) {
+    QRT_RETURN_IF_ERROR(WriteQdqModel(graph, quant,
+                                      QuantizeOptions{options.weights, report.plan.keep_int8},
+                                      outputs.Stage(args.qdq_path)));
   }
   return outputs.Commit();
 }
@@ -347,6 +371,14 @@ int Main(int argc, char** argv) {
           ->check(CLI::PositiveNumber)
           ->excludes(min_sqnr);
   app.add_option("--report", args.report_path, "Also write the report as JSON to FILE");
+  app.add_flag("--keep-names", args.keep_names,
+               "Keep internal tensor and operator names in the .qrt (graph inputs and outputs "
+               "are always named)");
+  app.add_flag("--keep-weight-scales", args.keep_weight_scales,
+               "Keep the float per-channel weight scales (the runtime does not need them)");
+  app.add_option("--emit-qdq", args.qdq_path,
+                 "Also write FILE.onnx: the float model in QDQ form with this conversion's "
+                 "scales and int8 weights, for ONNX Runtime's int8 kernels");
   app.add_flag("--emit-per-layer-outputs", args.emit_layer_outputs,
                "Write the debug model: every quantized activation is also a float output")
       ->excludes(size_budget);

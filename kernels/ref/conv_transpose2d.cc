@@ -3,8 +3,8 @@
 // y = iy * stride_h - pad_top + ky, so output row y reads input row
 // iy = (y + pad_top - ky) / stride_h when that division is exact and iy is inside
 // the input (columns likewise):
-//   acc = bias[c] + sum over those (ky, kx, iy, ix) and i of (in(n, iy, ix, i) - zx) * w[c, ky, kx, i]
-//   out = Requantize(acc, requant[c], zy, clamp)
+//   acc = bias[c] + sum over those (ky, kx, iy, ix) and i of (in(n, iy, ix, i) - zx) * w[c, ky, kx,
+//   i] out = Requantize(acc, requant[c], zy, clamp)
 // As in Conv2D, the int64 sum is narrowed modulo 2^32 (the model keeps it in range).
 #include <cstdint>
 
@@ -15,11 +15,12 @@
 namespace qrt::kernels::ref {
 namespace {
 
-// The input index that reaches output index `out` through tap `tap`, or -1.
+// The input index that reaches output index `out` through tap `tap`, or -1. In
+// int64: a padding near 2^31 offset by an output padding is a valid model.
 int SourceIndex(int out, int tap, int stride, int pad, int in_size) {
-  const int t = out + pad - tap;
+  const int64_t t = int64_t{out} + pad - tap;
   if (t < 0 || t % stride != 0 || t / stride >= in_size) return -1;
-  return t / stride;
+  return static_cast<int>(t / stride);
 }
 
 }  // namespace

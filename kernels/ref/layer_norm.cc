@@ -13,9 +13,9 @@
 #include <bit>
 #include <cstdint>
 
+#include "integer_math.h"
 #include "qrt/kernels/reference.h"
 #include "qrt/kernels/requant.h"
-#include "integer_math.h"
 
 namespace qrt::kernels::ref {
 

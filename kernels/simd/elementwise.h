@@ -9,7 +9,8 @@
 // Where a call's parameters leave the domain the vector code reproduces exactly
 // (an output clamp outside int8, a quantization zero point beyond 2^24) or its
 // shape would make the vector loop slower than the scalar one (broadcast rows
-// shorter than a vector), the kernel calls the reference kernel instead.
+// shorter than a vector that no per-channel pattern joins, plan.h), the kernel
+// calls the reference kernel instead.
 #pragma once
 
 #include <cstdint>
@@ -51,38 +52,107 @@ bool VectorRows(const BroadcastPlan& plan, int lanes) {
   return plan.row_length >= lanes || plan.row_length == plan.count;
 }
 
+// The operand values of a row that advances through its operand, one vector of
+// int32 lanes per Next(); operand(x) maps the loaded int8 lanes to them.
+template <class A, class Operand>
+class StreamedOperand {
+ public:
+  StreamedOperand(const int8_t* row, const Operand& operand) : at_(row), operand_(operand) {}
+  I32<A> Next() {
+    const I32<A> v = operand_(Ops<A>::LoadI8(at_));
+    at_ += I32<A>::size;
+    return v;
+  }
+  // The last `rest` (fewer than a vector) elements, through a zero-filled copy
+  // so that nothing past the operand is read.
+  I32<A> Last(size_t rest) const {
+    alignas(64) int8_t copy[kMaxStepBytes] = {};
+    std::memcpy(copy, at_, rest);
+    return operand_(Ops<A>::LoadI8(copy));
+  }
+
+ private:
+  const int8_t* at_;
+  const Operand& operand_;
+};
+
+// The operand values of a row that repeats its operand's first `period`
+// elements (period 1: one element broadcast), computed once into a buffer that
+// holds the pattern repeated over period + one vector elements; the vector at
+// phase p (p < period) is then values_[p, p + lanes).
+template <class A>
+class RepeatedOperand {
+ public:
+  template <class Operand>
+  RepeatedOperand(const int8_t* pattern, int64_t period, const Operand& operand)
+      : period_(period), step_(kLanes % period) {
+    const int64_t length = (period + 2 * kLanes - 2) / kLanes * kLanes;
+    alignas(64) int8_t bytes[kCapacity];
+    std::memcpy(bytes, pattern, static_cast<size_t>(period));
+    // Doubling keeps every copied length a multiple of the period.
+    for (int64_t filled = period; filled < length; filled *= 2) {
+      const int64_t n = filled < length - filled ? filled : length - filled;
+      std::memcpy(bytes + filled, bytes, static_cast<size_t>(n));
+    }
+    for (int64_t j = 0; j < length; j += kLanes) {
+      operand(Ops<A>::LoadI8(bytes + j)).store_aligned(values_ + j);
+    }
+  }
+  I32<A> Next() {
+    const I32<A> v = I32<A>::load_unaligned(values_ + phase_);
+    phase_ += step_;
+    if (phase_ >= period_) phase_ -= period_;
+    return v;
+  }
+  I32<A> Last(size_t) { return Next(); }
+
+ private:
+  static constexpr int64_t kLanes = static_cast<int64_t>(I32<A>::size);
+  static constexpr int64_t kCapacity = kMaxPeriod + 2 * kLanes;
+  int64_t period_;
+  int64_t step_;  // lanes modulo the period
+  int64_t phase_ = 0;
+  alignas(64) int32_t values_[kCapacity];
+};
+
+// out[i] = combine(x, y) over a row of n elements, a vector at a time; a
+// partial last vector is stored through a stack copy.
+template <class A, class X, class Y, class Combine>
+void CombineRow(int64_t n, X& x, Y& y, int8_t* out, const Combine& combine) {
+  constexpr int64_t kLanes = static_cast<int64_t>(I32<A>::size);
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) Ops<A>::StoreI8(out + i, combine(x.Next(), y.Next()));
+  if (i == n) return;
+  const auto rest = static_cast<size_t>(n - i);
+  alignas(64) int8_t out_copy[kMaxStepBytes];
+  Ops<A>::StoreI8(out_copy, combine(x.Last(rest), y.Last(rest)));
+  std::memcpy(out + i, out_copy, rest);
+}
+
 // Runs a binary elementwise operation over a broadcast, row by row: operand(x)
 // maps the loaded int8 lanes of a (or b) to int32, combine(x, y) the two to the
-// output lanes (already in [-128, 127]). A broadcast operand of a row is
-// computed once, from its one element.
+// output lanes (already in [-128, 127]). An operand that repeats along a row
+// (broadcast, or a per-channel pattern) is mapped once per row.
 template <class A, class OperandA, class OperandB, class Combine>
 void BinaryRows(const BroadcastPlan& plan, const int8_t* a, const int8_t* b, int8_t* out,
                 const OperandA& operand_a, const OperandB& operand_b, const Combine& combine) {
-  constexpr int kLanes = static_cast<int>(I32<A>::size);
   ForEachBroadcastRow(plan, [&](int64_t a_offset, int64_t b_offset, int64_t out_offset) {
     const int8_t* a_row = a + a_offset;
     const int8_t* b_row = b + b_offset;
     int8_t* out_row = out + out_offset;
-    const int as = plan.a_row_stride;
-    const int bs = plan.b_row_stride;
-    if (as != 0 && bs != 0) {
-      ForEachRun(plan.row_length, kLanes, a_row, as, b_row, bs, out_row,
-                 [&](const int8_t* x, const int8_t* y, int8_t* z) {
-                   Ops<A>::StoreI8(
-                       z, combine(operand_a(Ops<A>::LoadI8(x)), operand_b(Ops<A>::LoadI8(y))));
-                 });
-    } else if (as != 0) {
-      const I32<A> y = operand_b(I32<A>(b_row[0]));
-      ForEachRun(plan.row_length, kLanes, a_row, as, b_row, 0, out_row,
-                 [&](const int8_t* x, const int8_t*, int8_t* z) {
-                   Ops<A>::StoreI8(z, combine(operand_a(Ops<A>::LoadI8(x)), y));
-                 });
+    // At most one operand repeats: a row dimension is full in one at least.
+    if (plan.b_period < plan.row_length) {
+      StreamedOperand<A, OperandA> x(a_row, operand_a);
+      RepeatedOperand<A> y(b_row, plan.b_period, operand_b);
+      CombineRow<A>(plan.row_length, x, y, out_row, combine);
+    } else if (plan.a_period < plan.row_length) {
+      RepeatedOperand<A> x(a_row, plan.a_period, operand_a);
+      StreamedOperand<A, OperandB> y(b_row, operand_b);
+      CombineRow<A>(plan.row_length, x, y, out_row, combine);
     } else {
-      const I32<A> x = operand_a(I32<A>(a_row[0]));
-      ForEachRun(plan.row_length, kLanes, a_row, 0, b_row, bs, out_row,
-                 [&](const int8_t*, const int8_t* y, int8_t* z) {
-                   Ops<A>::StoreI8(z, combine(x, operand_b(Ops<A>::LoadI8(y))));
-                 });
+      StreamedOperand<A, OperandA> x(a_row, operand_a);
+      StreamedOperand<A, OperandB> y(b_row, operand_b);
+      CombineRow<A>(plan.row_length, x, y, out_row, combine);
     }
   });
 }

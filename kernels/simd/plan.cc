@@ -64,8 +64,8 @@ BroadcastPlan MakeBroadcastPlan(const BroadcastShapes& s) {
   plan.count = 1;
   for (int d = 0; d < s.rank; ++d) plan.count *= s.out[d];
   plan.row_length = 1;
-  plan.a_row_stride = 1;
-  plan.b_row_stride = 1;
+  plan.a_period = 1;
+  plan.b_period = 1;
   if (plan.count == 0) return plan;
 
   struct Dim {
@@ -85,14 +85,25 @@ BroadcastPlan MakeBroadcastPlan(const BroadcastShapes& s) {
   }
   if (rank == 0) return plan;  // one element
 
-  const Dim& row = dims[rank - 1];
-  plan.row_length = row.size;
-  plan.a_row_stride = row.a_full ? 1 : 0;
-  plan.b_row_stride = row.b_full ? 1 : 0;
-  plan.outer_rank = rank - 1;
-  int64_t a_inner = row.a_full ? row.size : 1;  // elements of a below dimension k
-  int64_t b_inner = row.b_full ? row.size : 1;
-  for (int k = rank - 2; k >= 0; --k) {
+  const Dim& inner = dims[rank - 1];
+  // Two dimensions that are not merged differ in some operand, so one full in
+  // both below one full in a single operand is exactly the repeated pattern.
+  const bool repeats = rank >= 2 && inner.a_full && inner.b_full && inner.size <= kMaxPeriod;
+  const int row_rank = repeats ? 2 : 1;
+  int64_t a_inner = 1;  // elements of a below the dimension being walked
+  int64_t b_inner = 1;
+  plan.row_length = 1;
+  for (int k = rank - row_rank; k < rank; ++k) {
+    plan.row_length *= dims[k].size;
+    if (dims[k].a_full) a_inner *= dims[k].size;
+    if (dims[k].b_full) b_inner *= dims[k].size;
+  }
+  // An operand's period is the elements it has in the row: all of them, the
+  // inner dimension's, or one.
+  plan.a_period = a_inner;
+  plan.b_period = b_inner;
+  plan.outer_rank = rank - row_rank;
+  for (int k = plan.outer_rank - 1; k >= 0; --k) {
     plan.outer_size[k] = dims[k].size;
     plan.a_stride[k] = dims[k].a_full ? a_inner : 0;
     plan.b_stride[k] = dims[k].b_full ? b_inner : 0;

@@ -49,16 +49,26 @@ struct RequantPlan {
 // narrows such clamps modulo 256). The kernels then call the reference.
 bool MakeRequantPlan(Dyadic d, int32_t zy, int32_t lo, int32_t hi, RequantPlan* plan);
 
+// The longest repeated pattern a broadcast row may carry (BroadcastPlan): the
+// kernels expand it, plus a vector, into a stack buffer of int32 lanes.
+constexpr int64_t kMaxPeriod = 1024;
+
 // A numpy broadcast of two operands reduced to rows: dimensions of output size
 // 1 dropped, adjacent dimensions where each operand is either full in both or
-// broadcast in both merged. The innermost merged dimension is the row
-// (row_length elements, operand k advancing by *_row_stride in {0, 1} per
-// element); the others, outermost first, are walked with element strides (0
-// where an operand is broadcast).
+// broadcast in both merged. The innermost merged dimension is the row; when it
+// is full in both operands and at most kMaxPeriod long, and the dimension above
+// it is full in one operand only, that dimension joins the row as well (a
+// per-channel operand over NHWC pixels: one long row instead of one row per
+// pixel, however few the channels). Element i of a row reads operand k at
+// i % k_period from the operand's row start: the period is row_length for an
+// operand that advances along the row, 1 for one broadcast over it, and the
+// inner dimension's size for one repeated along it. The other dimensions,
+// outermost first, are walked with element strides (0 where an operand is
+// broadcast).
 struct BroadcastPlan {
   int64_t count;  // output elements; 0 means nothing to do
   int64_t row_length;
-  int a_row_stride, b_row_stride;
+  int64_t a_period, b_period;
   int outer_rank;
   int64_t outer_size[kMaxRank];
   int64_t a_stride[kMaxRank];

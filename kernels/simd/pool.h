@@ -7,8 +7,9 @@
 //
 // Channels come in vectors; when the channel count is not a multiple of the
 // vector, the last vector is the one ending at the last channel (it overlaps the
-// one before and writes the same values again), or, with fewer channels than a
-// vector, goes through stack copies. An output clamp outside int8 (which the
+// one before and writes the same values again). With fewer channels than a
+// vector, max pooling goes through stack copies and average pooling sums several
+// pixels per vector (NarrowWindowSum). An output clamp outside int8 (which the
 // reference narrows modulo 256) or an empty one sends the call to the reference.
 #pragma once
 
@@ -147,17 +148,67 @@ class CountRequants {
   Entry entries_[kEntries];
 };
 
+// The window sums of a pixel with fewer channels than a vector: k = lanes /
+// channels whole pixels share a vector, lane j summing channel j % channels
+// (lanes from k * channels on masked off), and a window row's pixels are
+// contiguous, so each load covers k of them; the last bytes of a row (fewer
+// than a vector) go through a zero-filled copy. The k partial sums of a
+// channel are added at the end; integer sums, so the order changes nothing.
+template <class A>
+class NarrowWindowSum {
+ public:
+  NarrowWindowSum(int channels, int64_t row) : channels_(channels), row_(row) {
+    pixels_per_vector_ = kLanes / channels;
+    alignas(64) int32_t keep[kLanes];
+    for (int j = 0; j < kLanes; ++j) keep[j] = j < pixels_per_vector_ * channels ? -1 : 0;
+    keep_ = I32<A>::load_aligned(keep);
+  }
+  // sums[c] for c < channels: the sum of input channel c over the window whose
+  // (0, 0) offset is at `in`.
+  void Sum(const int8_t* in, Window ky, Window kx, int32_t* sums) const {
+    const int64_t step = int64_t{pixels_per_vector_} * channels_;
+    const int64_t span = int64_t{kx.Size()} * channels_;
+    I32<A> acc(0);
+    for (int i = ky.begin; i < ky.end; ++i) {
+      const int8_t* x = in + i * row_ + int64_t{kx.begin} * channels_;
+      int64_t at = 0;
+      for (; at + kLanes <= span; at += step) acc += Ops<A>::LoadI8(x + at) & keep_;
+      if (at < span) {
+        alignas(64) int8_t copy[kMaxStepBytes] = {};
+        std::memcpy(copy, x + at, static_cast<size_t>(span - at));  // at most k pixels
+        acc += Ops<A>::LoadI8(copy);
+      }
+    }
+    alignas(64) int32_t lanes[kLanes];
+    acc.store_aligned(lanes);
+    for (int c = 0; c < channels_; ++c) {
+      int32_t sum = 0;
+      for (int t = 0; t < pixels_per_vector_; ++t) sum += lanes[t * channels_ + c];
+      sums[c] = sum;
+    }
+  }
+
+ private:
+  static constexpr int kLanes = static_cast<int>(I32<A>::size);
+  int channels_;
+  int64_t row_;
+  int pixels_per_vector_;
+  I32<A> keep_;
+};
+
 template <class A>
 void AveragePool2D(const Pool2DParams& p, const int8_t* input, int8_t* output) {
   if (!ClampInInt8(p.clamp)) {
     ref::AveragePool2D(p, input, output);
     return;
   }
+  if (p.channels == 0) return;  // an empty output
   constexpr int kLanes = static_cast<int>(I32<A>::size);
   const auto empty = static_cast<int8_t>(ClampScalar(p.output_zero_point, p.clamp.lo, p.clamp.hi));
   const auto channels = static_cast<size_t>(p.channels);
   const int64_t row = int64_t{p.in_w} * p.channels;
   CountRequants<A> requants(p);
+  const NarrowWindowSum<A> narrow(p.channels < kLanes ? p.channels : 1, row);
   ForEachWindow(p, [&](int64_t in_at, int64_t out_at, Window ky, Window kx, int padded_count) {
     int8_t* out = output + out_at;
     const int valid = ky.Size() * kx.Size();
@@ -169,22 +220,22 @@ void AveragePool2D(const Pool2DParams& p, const int8_t* input, int8_t* output) {
     const VectorRequant<A>& requant = requants.For(count);
     // sum(in - zx) == sum(in) - valid * zx, exactly in int32.
     const I32<A> start(-valid * p.input_zero_point);
-    ForEachChannelBlock(p.channels, kLanes, [&](int c, bool partial) {
-      alignas(64) int8_t copy[kMaxStepBytes] = {};
+    if (p.channels < kLanes) {
+      alignas(64) int32_t sums[kLanes] = {};
+      alignas(64) int8_t copy[kMaxStepBytes];
+      narrow.Sum(input + in_at, ky, kx, sums);
+      Ops<A>::StoreI8(copy, requant(I32<A>::load_aligned(sums) + start));
+      std::memcpy(out, copy, channels);
+      return;
+    }
+    ForEachChannelBlock(p.channels, kLanes, [&](int c, bool) {
       I32<A> acc = start;
       for (int i = ky.begin; i < ky.end; ++i) {
         for (int j = kx.begin; j < kx.end; ++j) {
-          const int8_t* x = input + in_at + i * row + int64_t{j} * p.channels + c;
-          if (partial) x = static_cast<const int8_t*>(std::memcpy(copy, x, channels));
-          acc += Ops<A>::LoadI8(x);
+          acc += Ops<A>::LoadI8(input + in_at + i * row + int64_t{j} * p.channels + c);
         }
       }
-      if (partial) {
-        Ops<A>::StoreI8(copy, requant(acc));
-        std::memcpy(out, copy, channels);
-      } else {
-        Ops<A>::StoreI8(out + c, requant(acc));
-      }
+      Ops<A>::StoreI8(out + c, requant(acc));
     });
   });
 }

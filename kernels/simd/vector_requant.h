@@ -56,34 +56,20 @@ class VectorRequant {
 
 int32_t ClampScalar(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-// Calls step(a, b, out) for each run of `lanes` elements of a row of n, a and b
-// advancing by a_stride and b_stride (0 or 1) per element; a partial last run
-// goes through zero-filled stack copies of the operands that advance (a
-// broadcast operand, stride 0, is never read by the step) and of the output, so
-// nothing outside the tensors is read or written.
-template <class Step>
-void ForEachRun(int64_t n, int lanes, const int8_t* a, int a_stride, const int8_t* b, int b_stride,
-                int8_t* out, const Step& step) {
-  int64_t i = 0;
-  for (; i + lanes <= n; i += lanes) step(a + i * a_stride, b + i * b_stride, out + i);
-  if (i == n) return;
-  const auto rest = static_cast<size_t>(n - i);
-  alignas(64) int8_t a_copy[kMaxStepBytes] = {};
-  alignas(64) int8_t b_copy[kMaxStepBytes] = {};
-  alignas(64) int8_t out_copy[kMaxStepBytes];
-  const int8_t* a_run = a + i * a_stride;
-  const int8_t* b_run = b + i * b_stride;
-  if (a_stride != 0) a_run = static_cast<const int8_t*>(std::memcpy(a_copy, a_run, rest));
-  if (b_stride != 0) b_run = static_cast<const int8_t*>(std::memcpy(b_copy, b_run, rest));
-  step(a_run, b_run, out_copy);
-  std::memcpy(out + i, out_copy, rest);
-}
-
-// One operand: step(in, out) per run of `lanes` elements.
+// Calls step(in, out) for each run of `lanes` elements of a row of n; a partial
+// last run goes through zero-filled stack copies of the input and of the output,
+// so nothing outside the tensors is read or written.
 template <class Step>
 void ForEachRun(int64_t n, int lanes, const int8_t* in, int8_t* out, const Step& step) {
-  ForEachRun(n, lanes, in, 1, in, 0, out,
-             [&step](const int8_t* x, const int8_t*, int8_t* y) { step(x, y); });
+  int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) step(in + i, out + i);
+  if (i == n) return;
+  const auto rest = static_cast<size_t>(n - i);
+  alignas(64) int8_t in_copy[kMaxStepBytes] = {};
+  alignas(64) int8_t out_copy[kMaxStepBytes];
+  std::memcpy(in_copy, in + i, rest);
+  step(in_copy, out_copy);
+  std::memcpy(out + i, out_copy, rest);
 }
 
 }  // namespace

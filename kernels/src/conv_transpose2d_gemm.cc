@@ -9,7 +9,8 @@ namespace qrt::kernels {
 bool IsTapRowGemm(const ConvTranspose2DParams& p) {
   return p.kernel_h == p.stride_h && p.kernel_w == p.stride_w && p.pad_top == 0 &&
          p.pad_left == 0 && int64_t{p.out_h} == int64_t{p.in_h} * p.stride_h &&
-         int64_t{p.out_w} == int64_t{p.in_w} * p.stride_w;
+         int64_t{p.out_w} == int64_t{p.in_w} * p.stride_w &&
+         int64_t{p.kernel_w} * p.out_c <= INT32_MAX;
 }
 
 int TapRowChannels(const ConvTranspose2DParams& p) { return p.kernel_w * p.out_c; }
@@ -58,8 +59,8 @@ void GatherTapRowWeights(const ConvTranspose2DParams& p, const void* weights, in
     for (int c = 0; c < p.out_c; ++c) {
       const uint8_t* src_row = src + static_cast<size_t>(c) * src_row_bytes;
       uint8_t* dst_row = out + static_cast<size_t>(kx * p.out_c + c) * dst_row_bytes;
-      const size_t first = (static_cast<size_t>(ky) * static_cast<size_t>(p.kernel_w) +
-                            static_cast<size_t>(kx)) * k;
+      const size_t first =
+          (static_cast<size_t>(ky) * static_cast<size_t>(p.kernel_w) + static_cast<size_t>(kx)) * k;
       if (!int4) {
         std::memcpy(dst_row, src_row + first, k);
         continue;

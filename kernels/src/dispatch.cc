@@ -108,6 +108,10 @@ KernelTable SelectKernels(Isa max_isa) {
     t.depthwise_conv2d.packed_size = PackedSizeDepthwiseConv2dAvx2;
     t.depthwise_conv2d.pack = PackDepthwiseConv2dAvx2;
     t.depthwise_conv2d.channel_block = kDwAvx2MaxBlock;
+    t.transpose.fn = x8_transpose_interleave__avx2;
+    t.transpose.isa = Isa::kAvx2;
+    t.batch_matmul.fn = qs8_batch_matmul_4x16c2__avx2;
+    t.batch_matmul.isa = Isa::kAvx2;
   }
 #endif
 #if QRT_HAVE_AVX512VNNI
@@ -128,6 +132,8 @@ KernelTable SelectKernels(Isa max_isa) {
     t.depthwise_conv2d.packed_size = PackedSizeDepthwiseConv2dVnni;
     t.depthwise_conv2d.pack = PackDepthwiseConv2dVnni;
     t.depthwise_conv2d.channel_block = kDwVnniMaxBlock;
+    t.batch_matmul.fn = qs8_batch_matmul_4x64c4__avx512vnni;
+    t.batch_matmul.isa = Isa::kAvx512Vnni;
   }
 #else
   static_cast<void>(max_isa);

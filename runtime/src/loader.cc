@@ -157,10 +157,12 @@ Status Model::LoadBytes(const void* data, size_t size, std::shared_ptr<const voi
   auto impl = std::make_unique<Impl>();
   impl->storage = std::move(storage);
   impl->model = schema::GetModel(data);
-  if (impl->model->schema_version() != schema::kSchemaVersion) {
+  const uint32_t version = impl->model->schema_version();
+  if (version < schema::kMinSchemaVersion || version > schema::kSchemaVersion) {
     return Status(StatusCode::kUnsupportedVersion,
-                  "model has schema version " + std::to_string(impl->model->schema_version()) +
-                      "; this runtime reads version " + std::to_string(schema::kSchemaVersion));
+                  "model has schema version " + std::to_string(version) +
+                      "; this runtime reads versions " + std::to_string(schema::kMinSchemaVersion) +
+                      " to " + std::to_string(schema::kSchemaVersion));
   }
   QRT_RETURN_IF_ERROR(internal::ValidateModel(*impl->model, &impl->tensors));
   QRT_RETURN_IF_ERROR(SelectIsa(options, &impl->isa));

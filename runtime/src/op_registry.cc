@@ -10,7 +10,7 @@ namespace {
 using schema::OperatorOptions;
 using schema::OperatorType;
 
-constexpr std::array<OpSpec, 16> kOpSpecs = {{
+constexpr std::array<OpSpec, 21> kOpSpecs = {{
     {OperatorType::CONV_2D, 1, 1, OperatorOptions::Conv2DOptions, 3, 3, 1, PrepareConv2D},
     {OperatorType::FULLY_CONNECTED, 1, 1, OperatorOptions::FullyConnectedOptions, 3, 3, 1,
      PrepareFullyConnected},
@@ -32,6 +32,14 @@ constexpr std::array<OpSpec, 16> kOpSpecs = {{
     {OperatorType::QUANTIZE, 1, 1, OperatorOptions::QuantizeOptions, 1, 1, 1, PrepareQuantize},
     {OperatorType::DEQUANTIZE, 1, 1, OperatorOptions::DequantizeOptions, 1, 1, 1,
      PrepareDequantize},
+    {OperatorType::CONV_TRANSPOSE_2D, 1, 1, OperatorOptions::ConvTranspose2DOptions, 3, 3, 1,
+     PrepareConvTranspose2D},
+    {OperatorType::RESIZE_BILINEAR, 1, 1, OperatorOptions::ResizeBilinearOptions, 1, 1, 1,
+     PrepareResizeBilinear},
+    {OperatorType::LAYER_NORM, 1, 1, OperatorOptions::LayerNormOptions, 3, 3, 1, PrepareLayerNorm},
+    {OperatorType::BATCH_MATMUL, 1, 1, OperatorOptions::BatchMatMulOptions, 2, 2, 1,
+     PrepareBatchMatMul},
+    {OperatorType::SLICE, 1, 1, OperatorOptions::SliceOptions, 1, 1, 1, PrepareSlice},
 }};
 
 }  // namespace
@@ -70,6 +78,14 @@ const schema::Requantization* OperatorRequantization(const schema::Operator& op)
       return op.options_as_ConcatOptions()->requant();
     case OperatorOptions::SoftmaxOptions:
       return op.options_as_SoftmaxOptions()->requant();
+    case OperatorOptions::ConvTranspose2DOptions:
+      return op.options_as_ConvTranspose2DOptions()->requant();
+    case OperatorOptions::ResizeBilinearOptions:
+      return op.options_as_ResizeBilinearOptions()->requant();
+    case OperatorOptions::LayerNormOptions:
+      return op.options_as_LayerNormOptions()->requant();
+    case OperatorOptions::BatchMatMulOptions:
+      return op.options_as_BatchMatMulOptions()->requant();
     default:
       return nullptr;
   }
@@ -89,6 +105,14 @@ const schema::Clamp* OperatorClamp(const schema::Operator& op) {
       return op.options_as_Pool2DOptions()->clamp();
     case OperatorOptions::SoftmaxOptions:
       return op.options_as_SoftmaxOptions()->clamp();
+    case OperatorOptions::ConvTranspose2DOptions:
+      return op.options_as_ConvTranspose2DOptions()->clamp();
+    case OperatorOptions::ResizeBilinearOptions:
+      return op.options_as_ResizeBilinearOptions()->clamp();
+    case OperatorOptions::LayerNormOptions:
+      return op.options_as_LayerNormOptions()->clamp();
+    case OperatorOptions::BatchMatMulOptions:
+      return op.options_as_BatchMatMulOptions()->clamp();
     default:
       return nullptr;
   }

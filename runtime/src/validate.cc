@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "op_registry.h"
@@ -16,9 +17,31 @@ namespace {
 // Element counts are bounded so that byte sizes and int32 kernel indices stay exact.
 constexpr int64_t kMaxElements = int64_t{1} << 31;
 
+// Since schema version 2 a tensor's name may be absent: it reads as "".
+std::string_view TensorName(const schema::Tensor& t) {
+  return t.name() == nullptr ? std::string_view() : t.name()->string_view();
+}
+
 std::string TensorWhere(const schema::Model& model, uint32_t index) {
   const schema::Tensor* t = model.tensors()->Get(index);
-  return "tensor " + std::to_string(index) + " '" + t->name()->str() + "'";
+  return "tensor " + std::to_string(index) + " '" + std::string(TensorName(*t)) + "'";
+}
+
+// The alignment a constant's data needs in memory: weights (int8, int4) are used in
+// place by SIMD kernels and start on a cache line; int32 (bias) values are read
+// as int32_t. Others have no data (kBadType later).
+size_t DataAlignment(ElementType type) {
+  switch (type) {
+    case ElementType::kInt8:
+    case ElementType::kInt4:
+      return kTensorAlignment;
+    case ElementType::kInt32:
+    case ElementType::kFloat32:
+      return 4;
+    case ElementType::kUInt8:
+      break;
+  }
+  return 1;
 }
 
 bool ToElementType(schema::ElementType in, ElementType* out) {
@@ -72,11 +95,6 @@ Status ValidateBuffers(const schema::Model& model) {
                     "buffer 0 must be the empty sentinel but holds " +
                         std::to_string(data->size()) + " bytes");
     }
-    if (data != nullptr && data->size() != 0 &&
-        reinterpret_cast<uintptr_t>(data->data()) % kTensorAlignment != 0) {
-      return Status(StatusCode::kMisalignedBuffer,
-                    "buffer " + std::to_string(i) + " is not 64-byte aligned");
-    }
   }
   return Status::Ok();
 }
@@ -84,7 +102,7 @@ Status ValidateBuffers(const schema::Model& model) {
 Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* desc) {
   const schema::Tensor& t = *model.tensors()->Get(index);
   const std::string where = TensorWhere(model, index);
-  desc->name = t.name()->str();
+  desc->name = std::string(TensorName(t));
   if (!ToElementType(t.type(), &desc->type)) {
     return Status(StatusCode::kBadType, where + " has unknown element type " +
                                             std::to_string(static_cast<int>(t.type())));
@@ -123,6 +141,13 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
                         std::to_string(t.buffer()) + " holds " + std::to_string(size));
     }
     desc->data = data->data();
+    const size_t alignment = DataAlignment(desc->type);
+    if (desc->byte_size != 0 && reinterpret_cast<uintptr_t>(desc->data) % alignment != 0) {
+      return Status(StatusCode::kMisalignedBuffer,
+                    where + " is " + ElementTypeName(desc->type) + " data in buffer " +
+                        std::to_string(t.buffer()) + ", which is not " +
+                        std::to_string(alignment) + "-byte aligned");
+    }
   }
 
   const schema::Quantization* q = t.quantization();
@@ -269,6 +294,12 @@ Status ValidateGraphIo(const schema::Model& model, const flatbuffers::Vector<int
                     std::string("graph ") + what + " refers to tensor " + std::to_string(t) +
                         " of " + std::to_string(model.tensors()->size()));
     }
+    if (TensorName(*model.tensors()->Get(static_cast<uint32_t>(t))).empty()) {
+      return Status(StatusCode::kBadGraph, std::string("graph ") + what + " " +
+                                               TensorWhere(model, static_cast<uint32_t>(t)) +
+                                               " has no name (the API finds graph inputs and "
+                                               "outputs by name)");
+    }
     if (!seen.insert(t).second) {
       return Status(StatusCode::kBadGraph, std::string("graph ") + what + " lists " +
                                                TensorWhere(model, static_cast<uint32_t>(t)) +
@@ -353,7 +384,8 @@ Status ValidateModel(const schema::Model& model, std::vector<TensorDesc>* tensor
   std::unordered_set<std::string_view> names;
   for (uint32_t i = 0; i < num_tensors; ++i) {
     QRT_RETURN_IF_ERROR(DescribeTensor(model, i, &(*tensors)[i]));
-    if (!names.insert(model.tensors()->Get(i)->name()->string_view()).second) {
+    const std::string_view name = TensorName(*model.tensors()->Get(i));
+    if (!name.empty() && !names.insert(name).second) {
       return Status(StatusCode::kDuplicateName,
                     TensorWhere(model, i) + " has the same name as an earlier tensor");
     }

@@ -1,6 +1,8 @@
 #include "qrt/schema/model_builder.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <cstdlib>
 #include <span>
 
@@ -297,17 +299,136 @@ int32_t ModelBuilder::Dequantize(int32_t input, int32_t output) {
                      Wrap(schema::DequantizeOptionsT{}));
 }
 
+int32_t ModelBuilder::ConvTranspose2D(int32_t input, int32_t weights, int32_t bias, int32_t output,
+                                      const ConvTranspose2DAttributes& attributes,
+                                      const std::vector<kernels::Dyadic>& requant,
+                                      ClampBounds clamp) {
+  schema::ConvTranspose2DOptionsT o;
+  o.stride_h = attributes.stride_h;
+  o.stride_w = attributes.stride_w;
+  o.pad_top = attributes.pad_top;
+  o.pad_left = attributes.pad_left;
+  o.pad_bottom = attributes.pad_bottom;
+  o.pad_right = attributes.pad_right;
+  o.output_padding_h = attributes.output_padding_h;
+  o.output_padding_w = attributes.output_padding_w;
+  o.requant = MakeRequant(requant);
+  o.clamp = MakeClamp(clamp);
+  return AddOperator(OperatorType::CONV_TRANSPOSE_2D, {input, weights, bias}, {output},
+                     Wrap(std::move(o)));
+}
+
+int32_t ModelBuilder::ResizeBilinear(int32_t input, int32_t output,
+                                     const std::vector<kernels::Dyadic>& requant,
+                                     schema::CoordinateTransform transform, ClampBounds clamp) {
+  schema::ResizeBilinearOptionsT o;
+  o.coordinate_transform = transform;
+  o.requant = MakeRequant(requant);
+  o.clamp = MakeClamp(clamp);
+  return AddOperator(OperatorType::RESIZE_BILINEAR, {input}, {output}, Wrap(std::move(o)));
+}
+
+int32_t ModelBuilder::LayerNorm(int32_t input, int32_t gamma, int32_t beta, int32_t output,
+                                int64_t epsilon, const std::vector<kernels::Dyadic>& requant,
+                                ClampBounds clamp) {
+  schema::LayerNormOptionsT o;
+  o.epsilon = epsilon;
+  o.requant = MakeRequant(requant);
+  o.clamp = MakeClamp(clamp);
+  return AddOperator(OperatorType::LAYER_NORM, {input, gamma, beta}, {output}, Wrap(std::move(o)));
+}
+
+int32_t ModelBuilder::BatchMatMul(int32_t a, int32_t b, int32_t output, bool transpose_b,
+                                  const std::vector<kernels::Dyadic>& requant, ClampBounds clamp) {
+  schema::BatchMatMulOptionsT o;
+  o.transpose_b = transpose_b;
+  o.requant = MakeRequant(requant);
+  o.clamp = MakeClamp(clamp);
+  return AddOperator(OperatorType::BATCH_MATMUL, {a, b}, {output}, Wrap(std::move(o)));
+}
+
+int32_t ModelBuilder::Slice(int32_t input, int32_t output, std::vector<int32_t> begin,
+                            std::vector<int32_t> step) {
+  schema::SliceOptionsT o;
+  o.begin = std::move(begin);
+  o.step = std::move(step);
+  return AddOperator(OperatorType::SLICE, {input}, {output}, Wrap(std::move(o)));
+}
+
 void ModelBuilder::SetOperatorName(int32_t op, std::string name) {
   model_.operators.at(static_cast<size_t>(op))->name = std::move(name);
 }
 
+size_t BufferAlignment(schema::ElementType type) {
+  switch (type) {
+    case schema::ElementType::INT8:
+    case schema::ElementType::INT4:
+      return kWeightAlignment;
+    case schema::ElementType::INT32:
+    case schema::ElementType::FLOAT32:
+      return 4;
+    case schema::ElementType::UINT8:
+      break;
+  }
+  return 1;
+}
+
 std::vector<uint8_t> ModelBuilder::Finish() const {
-  // Every non-empty Buffer.data is force_align(64): FlatBuffers pads it to a
-  // multiple of 64 from the end of the output and then pads the finished output
-  // to its largest alignment (64), so the offsets from the start are multiples
-  // of 64 as well.
+  // The model is packed field by field rather than with Model::Pack, for two
+  // things the generated code cannot do: align each buffer to what its tensors
+  // need (BufferAlignment: weights on a cache line, int32 on 4 bytes) instead of
+  // padding every one to 64, and share one vector between LOOKUP operators with
+  // identical tables. FlatBuffers builds back to front and pads the finished
+  // output to its largest alignment, so an alignment from the end is one from the
+  // start too.
   flatbuffers::FlatBufferBuilder fbb;
-  schema::FinishModelBuffer(fbb, schema::Model::Pack(fbb, &model_));
+  const size_t num_buffers = model_.buffers.size();
+  std::vector<size_t> alignment(num_buffers, 0);
+  for (const auto& tensor : model_.tensors) {
+    if (tensor != nullptr && tensor->buffer != 0 && tensor->buffer < num_buffers) {
+      alignment[tensor->buffer] = std::max(alignment[tensor->buffer], BufferAlignment(tensor->type));
+    }
+  }
+  std::vector<flatbuffers::Offset<schema::Buffer>> buffers;
+  for (size_t i = 0; i < num_buffers; ++i) {
+    const std::vector<uint8_t>& data = model_.buffers[i]->data;
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> vector = 0;
+    if (!data.empty()) {
+      // A buffer no tensor reads gets the largest alignment.
+      fbb.ForceVectorAlignment(data.size(), sizeof(uint8_t),
+                               alignment[i] == 0 ? kWeightAlignment : alignment[i]);
+      vector = fbb.CreateVector(data);
+    }
+    buffers.push_back(schema::CreateBuffer(fbb, vector));
+  }
+  std::vector<flatbuffers::Offset<schema::Tensor>> tensors;
+  for (const auto& tensor : model_.tensors) tensors.push_back(schema::CreateTensor(fbb, tensor.get()));
+  std::map<std::vector<int8_t>, flatbuffers::Offset<flatbuffers::Vector<int8_t>>> tables;
+  std::vector<flatbuffers::Offset<schema::Operator>> operators;
+  for (const auto& op : model_.operators) {
+    const schema::LookupOptionsT* lookup = op->options.AsLookupOptions();
+    if (lookup == nullptr) {
+      operators.push_back(schema::CreateOperator(fbb, op.get()));
+      continue;
+    }
+    auto [it, added] = tables.try_emplace(lookup->table);
+    if (added) it->second = fbb.CreateVector(lookup->table);
+    const auto options = schema::CreateLookupOptions(fbb, it->second);
+    const auto name = op->name.empty() ? 0 : fbb.CreateString(op->name);
+    const auto inputs = fbb.CreateVector(op->inputs);
+    const auto outputs = fbb.CreateVector(op->outputs);
+    operators.push_back(schema::CreateOperator(fbb, op->type, op->version, name, inputs, outputs,
+                                               op->options.type, options.Union()));
+  }
+  const auto tensor_vector = fbb.CreateVector(tensors);
+  const auto operator_vector = fbb.CreateVector(operators);
+  const auto inputs = fbb.CreateVector(model_.inputs);
+  const auto outputs = fbb.CreateVector(model_.outputs);
+  const auto buffer_vector = fbb.CreateVector(buffers);
+  const auto metadata = model_.metadata ? schema::CreateMetadata(fbb, model_.metadata.get()) : 0;
+  schema::FinishModelBuffer(
+      fbb, schema::CreateModel(fbb, model_.schema_version, tensor_vector, operator_vector, inputs,
+                               outputs, buffer_vector, metadata));
   const uint8_t* data = fbb.GetBufferPointer();
   return std::vector<uint8_t>(data, data + fbb.GetSize());
 }

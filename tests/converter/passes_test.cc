@@ -171,6 +171,45 @@ TEST_CASE("BatchNormalization folds into Conv, Gemm and MatMul") {
   }
 }
 
+TEST_CASE("a ConvTranspose takes its bias Add, BatchNormalization and Relu") {
+  // PP-OCR's detection head: ConvTranspose, Add of a [1, C, 1, 1] bias, BN, Relu.
+  Builder b(11);
+  b.Input("x", {1, 3, 5, 5});
+  b.Random("w", {3, 4, 2, 2});  // [C_in, C_out, KH, KW]: channels are axis 1
+  Node& up = b.Add("ConvTranspose", {"x", "w"}, {"u"});
+  up.attributes["strides"] = std::vector<int64_t>{2, 2};
+  b.Random("bias", {1, 4, 1, 1});
+  b.Add("Add", {"bias", "u"}, {"biased"});
+  AddBatchNorm(b, "biased", "bn", 4);
+  b.Add("Relu", {"bn"}, {"y"});
+  // A per-column [4] addend broadcasts along W, not the channels, so it stays an Add.
+  b.Random("w2", {4, 4, 1, 1});
+  b.Add("ConvTranspose", {"y", "w2"}, {"v"});
+  b.Random("row", {10});
+  b.Add("Add", {"v", "row"}, {"z"});
+  b.Output("z");
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  CHECK(g.nodes.size() == 3);
+  const Node& folded = ProducerOf(g, "y");
+  CHECK(folded.op_type == "ConvTranspose");
+  CHECK(folded.inputs.size() == 3);
+  CHECK(GetFusedClamp(folded).has_value());
+  CHECK(ProducerOf(g, "z").op_type == "Add");
+}
+
+TEST_CASE("a grouped ConvTranspose keeps its BatchNormalization") {
+  Builder b(13);
+  b.Input("x", {1, 4, 3, 3});
+  b.Random("w", {4, 1, 2, 2});
+  b.Add("ConvTranspose", {"x", "w"}, {"u"}).attributes["group"] = int64_t{2};
+  AddBatchNorm(b, "u", "y", 2);
+  b.Output("y");
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  CHECK(CountOps(g, "BatchNormalization") == 1);
+}
+
 TEST_CASE("a BatchNormalization whose input has another reader stays") {
   Builder b(13);
   b.Input("x", {1, 2, 4, 4});
@@ -218,6 +257,24 @@ TEST_CASE("MatMul followed by a bias Add becomes one Gemm") {
   CHECK(g.FindTensor("m") == nullptr);
 }
 
+TEST_CASE("a MatMul of a 3-D A and a bias Add become a Gemm on rows between Reshapes") {
+  Builder b(9);
+  b.Input("x", {2, 3, 6});
+  b.Random("w", {6, 5});
+  b.Random("bias", {5});
+  b.Add("MatMul", {"x", "w"}, {"m"});
+  b.Add("Add", {"bias", "m"}, {"y"});
+  b.Output("y");
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  REQUIRE(g.nodes.size() == 3);
+  CHECK(g.nodes[0].op_type == "Reshape");
+  CHECK(g.nodes[1].op_type == "Gemm");
+  CHECK(g.FindTensor(g.nodes[1].inputs[0])->shape == Shape{6, 6});
+  CHECK(g.nodes[2].op_type == "Reshape");
+  CHECK(g.nodes[2].outputs[0] == "y");
+}
+
 TEST_CASE("a MatMul and Add that Gemm cannot express stay apart") {
   Builder b(13);
   b.Input("x", {2, 6});
@@ -227,8 +284,8 @@ TEST_CASE("a MatMul and Add that Gemm cannot express stay apart") {
   b.Add("MatMul", {"x", "w"}, {"m"});
   b.Add("Add", {"m", "bias"}, {"y"});
   b.Add("Sigmoid", {"m"}, {"s"});
-  // A is 3-D.
-  b.Input("x3", {2, 3, 6});
+  // A is 3-D with a dynamic dim, so it cannot be reshaped to rows.
+  b.Input("x3", {-1, 3, 6});
   b.Add("MatMul", {"x3", "w"}, {"m3"});
   b.Add("Add", {"m3", "bias"}, {"y3"});
   // The bias varies by row.
@@ -502,6 +559,95 @@ TEST_CASE("nodes and initializers that reach no graph output are removed") {
   }
   // The graph's interface stays.
   CHECK(g.FindTensor("unused_input") != nullptr);
+}
+
+// Adds the layer norm decomposition PaddlePaddle exports over the last axis of x.
+void AddLayerNormPattern(Builder& b, const std::string& x, const std::string& y, int64_t depth) {
+  Node& mean = b.Add("ReduceMean", {x}, {y + "_mean"});
+  mean.attributes["axes"] = std::vector<int64_t>{-1};
+  b.Add("Sub", {x, y + "_mean"}, {y + "_d"});
+  b.Add("Pow", {y + "_d", "two"}, {y + "_d2"});
+  Node& var = b.Add("ReduceMean", {y + "_d2"}, {y + "_var"});
+  var.attributes["axes"] = std::vector<int64_t>{-1};
+  b.Add("Add", {y + "_var", "eps"}, {y + "_ve"});
+  b.Add("Sqrt", {y + "_ve"}, {y + "_std"});
+  b.Add("Div", {y + "_d", y + "_std"}, {y + "_n"});
+  b.Random(y + "_gamma", {depth}, 0.5f, 1.5f);
+  b.Random(y + "_beta", {depth});
+  b.Add("Mul", {y + "_n", y + "_gamma"}, {y + "_g"});
+  b.Add("Add", {y + "_g", y + "_beta"}, {y});
+}
+
+TEST_CASE("layer norm decompositions become one LayerNormalization node") {
+  Builder b(9);
+  b.Input("x", {1, 5, 16});
+  b.Scalar("two", 2.0f);
+  b.Scalar("eps", 1e-5f);
+  AddLayerNormPattern(b, "x", "y1", 16);
+  // Without gamma and beta, and x read by a residual Add as well.
+  Node& mean = b.Add("ReduceMean", {"y1"}, {"m"});
+  mean.attributes["axes"] = std::vector<int64_t>{2};
+  b.Add("Sub", {"y1", "m"}, {"d"});
+  b.Add("Mul", {"d", "d"}, {"d2"});
+  Node& var = b.Add("ReduceMean", {"d2"}, {"v"});
+  var.attributes["axes"] = std::vector<int64_t>{2};
+  b.Add("Add", {"v", "eps"}, {"ve"});
+  b.Add("Sqrt", {"ve"}, {"s"});
+  b.Add("Div", {"d", "s"}, {"y2"});
+  b.Add("Add", {"y2", "y1"}, {"y3"});
+  b.Output("y3");
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  CHECK(CountOps(g, "LayerNormalization") == 2);
+  CHECK(CountOps(g, "ReduceMean") == 0);
+  CHECK(g.nodes.size() == 3);
+  const Node& first = ProducerOf(g, "y1");
+  CHECK(first.inputs == std::vector<std::string>{"x", "y1_gamma", "y1_beta"});
+  CHECK(first.GetFloat("epsilon", 0) == 1e-5f);
+  CHECK(ProducerOf(g, "y2").inputs.size() == 2);
+}
+
+TEST_CASE("a mean over another axis or a centred value read elsewhere is no layer norm") {
+  Builder b(9);
+  b.Input("x", {1, 5, 16});
+  b.Scalar("two", 2.0f);
+  b.Scalar("eps", 1e-5f);
+  AddLayerNormPattern(b, "x", "y1", 16);
+  b.Add("Add", {"y1_d", "y1"}, {"y2"});  // the centred value has a third reader
+  Node& mean = b.Add("ReduceMean", {"y2"}, {"m"});
+  mean.attributes["axes"] = std::vector<int64_t>{1};
+  b.Add("Sub", {"y2", "m"}, {"y3"});
+  b.Output("y3");
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  CHECK(CountOps(g, "LayerNormalization") == 0);
+  CHECK(CountOps(g, "ReduceMean") == 3);
+}
+
+TEST_CASE("x * Sigmoid(x) becomes one Swish node") {
+  Builder b(9);
+  b.Input("x", {1, 8, 4, 4});
+  b.Add("Sigmoid", {"x"}, {"s1"});
+  b.Add("Mul", {"x", "s1"}, {"y1"});
+  // x * Sigmoid(1.5 * x), as PaddlePaddle exports swish with its beta.
+  b.Scalar("alpha", 1.5f);
+  b.Add("Mul", {"alpha", "y1"}, {"a2"});
+  b.Add("Sigmoid", {"a2"}, {"s2"});
+  b.Add("Mul", {"s2", "y1"}, {"y2"});
+  // Not Swish: the sigmoid of another tensor, and a sigmoid read twice.
+  b.Add("Sigmoid", {"y1"}, {"s3"});
+  b.Add("Mul", {"y2", "s3"}, {"y3"});
+  b.Add("Sigmoid", {"y3"}, {"s4"});
+  b.Add("Mul", {"y3", "s4"}, {"y4"});
+  b.Add("Add", {"y4", "s4"}, {"y5"});
+  b.Output("y5");
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  CHECK(CountOps(g, "Swish") == 2);
+  CHECK(CountOps(g, "Sigmoid") == 2);
+  CHECK(ProducerOf(g, "y2").inputs == std::vector<std::string>{"y1"});
+  CHECK(ProducerOf(g, "y2").GetFloat("alpha", 1.0f) == 1.5f);
+  CHECK(g.FindTensor("a2") == nullptr);
 }
 
 TEST_CASE("the passes keep the PP-OCR classifier's outputs") {

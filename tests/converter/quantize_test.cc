@@ -16,10 +16,12 @@
 #include <cstring>
 #include <random>
 
+#include "compact.h"
 #include "converter/ir/fused_clamp.h"
 #include "converter/reference/executor.h"
 #include "converter/reference/shape_inference.h"
 #include "qrt/qrt.h"
+#include "weights.h"
 
 namespace qrt::converter {
 namespace {
@@ -367,6 +369,28 @@ TEST_CASE("resize nearest by scales and sizes, pad and transpose") {
   CHECK(EmittedOps(outcome, "up") == std::vector<std::string>{"RESIZE_NEAREST"});
 }
 
+TEST_CASE("transposed convolutions: DBNet's 2x2 / stride 2 upsampling and a cropped one") {
+  TestGraph t;
+  t.Input("x", {1, 8, 6, 6});
+  // ONNX ConvTranspose weights are [C_in, C_out, KH, KW]; 8 -> 6 channels, then 6 -> 1.
+  t.Weights("up1.w", {8, 6, 2, 2}, 0.5);
+  t.Weights("up1.b", {6}, 0.1);
+  Node& up1 = t.Op("up1", "ConvTranspose", {"x", "up1.w", "up1.b"}, "u1");
+  up1.attributes["strides"] = std::vector<int64_t>{2, 2};
+  SetFusedClamp(up1, {0, std::numeric_limits<float>::infinity()});
+  t.Weights("up2.w", {6, 1, 3, 3}, 0.5);
+  Node& up2 = t.Op("up2", "ConvTranspose", {"u1", "up2.w"}, "u2");
+  up2.attributes["strides"] = std::vector<int64_t>{2, 2};
+  up2.attributes["pads"] = std::vector<int64_t>{1, 0, 0, 1};
+  up2.attributes["output_padding"] = std::vector<int64_t>{1, 1};
+  t.Op("sigmoid", "Sigmoid", {"u2"}, "y");
+  t.Output("y");
+  const Outcome outcome = Evaluate(t);
+  CheckSqnr(outcome, kInt8Bound);
+  CHECK(EmittedOps(outcome, "up1") == std::vector<std::string>{"CONV_TRANSPOSE_2D"});
+  CHECK(EmittedOps(outcome, "up2") == std::vector<std::string>{"CONV_TRANSPOSE_2D"});
+}
+
 TEST_CASE("pointwise ops and scalar constants become lookup tables") {
   TestGraph t;
   t.Input("x", {3, 16});
@@ -415,6 +439,183 @@ TEST_CASE("int4 weights: smaller file, lower but bounded SQNR, int8 where kept")
   }
 }
 
+TEST_CASE("int4 weight scales: MSE-optimal clipping beats max-abs on heavy tails") {
+  // Long rows of Gaussian weights (a 3x3 conv over 128 channels), each with one
+  // 6-sigma outlier: max-abs spends the 7 positive levels on the outlier, the
+  // clipped scale on the 1151 others.
+  constexpr int64_t kRows = 16;
+  constexpr size_t kK = 1152;
+  std::mt19937_64 engine(11);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::vector<float> weights(kRows * kK);
+  for (float& w : weights) w = normal(engine);
+  for (int64_t r = 0; r < kRows; ++r) weights[static_cast<size_t>(r) * kK + 7] = 0.3f;
+  const auto sqnr_db = [&](const QuantizedWeights& q) {
+    double signal = 0, noise = 0;
+    for (size_t i = 0; i < weights.size(); ++i) {
+      const double x = weights[i];
+      const double e = x - q.values[i] * double{q.scales[i / kK]};
+      signal += x * x;
+      noise += e * e;
+    }
+    return 10 * std::log10(signal / noise);
+  };
+  const QuantizedWeights clipped = QuantizePerChannel(weights, kRows, WeightBits::kInt4);
+  QuantizedWeights max_abs = clipped;
+  for (int64_t r = 0; r < kRows; ++r) {
+    float m = 0;
+    for (size_t i = 0; i < kK; ++i) m = std::max(m, std::abs(weights[r * kK + i]));
+    max_abs.scales[static_cast<size_t>(r)] = m / 7;
+    for (size_t i = 0; i < kK; ++i) {
+      max_abs.values[r * kK + i] = static_cast<int8_t>(
+          std::clamp(std::nearbyint(weights[r * kK + i] / (m / 7)), -7.0f, 7.0f));
+    }
+  }
+  CAPTURE(sqnr_db(max_abs));
+  CAPTURE(sqnr_db(clipped));
+  CHECK(sqnr_db(clipped) > sqnr_db(max_abs) + 3.0);
+  for (const int8_t q : clipped.values) CHECK((q >= -7 && q <= 7));
+  // int8 keeps max-abs: its outlier stays exact and the bulk still has fine steps.
+  const QuantizedWeights int8 = QuantizePerChannel(weights, kRows, WeightBits::kInt8);
+  CHECK(int8.scales[0] == doctest::Approx(0.3f / 127));
+  CHECK(int8.values[7] == 127);
+}
+
+// Runs `bytes` on fixed inputs and returns the dequantized outputs, for bit-exact
+// comparisons (equal int8 outputs dequantize to equal floats).
+std::vector<std::vector<float>> RunInt8(const Graph& g, const std::vector<uint8_t>& bytes) {
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  std::vector<Line> storage((bytes.size() + 63) / 64);
+  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  std::shared_ptr<const Model> model;
+  Status s = Model::LoadBuffer(storage.data(), bytes.size(), &model);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  std::unique_ptr<Session> session;
+  REQUIRE(Session::Create(model, &session).ok());
+  std::mt19937 rng(5);
+  std::vector<std::vector<float>> results;
+  for (int sample = 0; sample < 3; ++sample) {
+    for (const auto& [name, value] : RandomInputs(g, rng)) {
+      const std::span<const float> v = value.values<float>();
+      REQUIRE(session->SetInput(name, v.data(), v.size()).ok());
+    }
+    REQUIRE(session->Run().ok());
+    for (const TensorInfo& out : model->outputs()) {
+      std::vector<float> values(out.element_count);
+      REQUIRE(session->GetOutput(out.name, values.data(), values.size()).ok());
+      results.push_back(std::move(values));
+    }
+  }
+  return results;
+}
+
+TEST_CASE("compaction: no weight scales or internal names unless asked, same results") {
+  TestGraph t;
+  t.Input("x", {1, 8, 6, 6});
+  t.Conv("conv1", "x", "c1", 8, 16, 3);
+  t.Op("hswish", "HardSwish", {"c1"}, "h1");
+  t.Conv("dw", "h1", "c2", 16, 16, 3, 16);
+  t.Op("hswish2", "HardSwish", {"c2"}, "y");
+  t.Output("y");
+  REQUIRE(InferShapes(&t.graph).ok());
+  const Graph& g = t.graph;
+  ActivationQuantMap quant = Calibrate(g, 8);
+  // Same quantization before and after both HardSwish: identical lookup tables.
+  quant["c2"] = quant["c1"];
+  quant["y"] = quant["h1"];
+
+  ModelBuilder full;
+  REQUIRE(Emit(g, quant, {}, &full).status.ok());
+  const std::vector<uint8_t> full_bytes = full.Finish();
+
+  ModelBuilder compact;
+  REQUIRE(Emit(g, quant, {}, &compact).status.ok());
+  CompactModel(CompactOptions{}, &compact);
+  const std::vector<uint8_t> compact_bytes = compact.Finish();
+  CHECK(compact_bytes.size() < full_bytes.size());
+  CHECK(RunInt8(g, compact_bytes) == RunInt8(g, full_bytes));
+
+  const schema::Model& model = *schema::GetModel(compact_bytes.data());
+  CHECK(model.schema_version() == schema::kSchemaVersion);
+  std::vector<const flatbuffers::Vector<int8_t>*> tables;
+  for (const schema::Operator* op : *model.operators()) {
+    CHECK(op->name() == nullptr);
+    if (const auto* lookup = op->options_as_LookupOptions()) tables.push_back(lookup->table());
+  }
+  // The two identical tables are one vector in the file.
+  REQUIRE(tables.size() == 2);
+  CHECK(tables[0] == tables[1]);
+  for (uint32_t i = 0; i < model.tensors()->size(); ++i) {
+    const schema::Tensor& tensor = *model.tensors()->Get(i);
+    const bool io =
+        std::count(model.inputs()->begin(), model.inputs()->end(), static_cast<int32_t>(i)) +
+            std::count(model.outputs()->begin(), model.outputs()->end(), static_cast<int32_t>(i)) >
+        0;
+    CHECK((tensor.name() != nullptr) == io);
+    if (tensor.buffer() != 0) {
+      CHECK(tensor.quantization() == nullptr);
+      // Weights on a cache line, int32 on 4 bytes.
+      const auto* data = model.buffers()->Get(tensor.buffer())->data();
+      const auto offset = static_cast<size_t>(data->data() - compact_bytes.data());
+      CHECK(offset % (tensor.type() == schema::ElementType::INT32 ? 4 : 64) == 0);
+    }
+  }
+
+  ModelBuilder kept;
+  REQUIRE(Emit(g, quant, {}, &kept).status.ok());
+  CompactModel(CompactOptions{.keep_weight_scales = true, .keep_names = true}, &kept);
+  const std::vector<uint8_t> kept_bytes = kept.Finish();
+  CHECK(kept_bytes.size() > compact_bytes.size());
+  CHECK(RunInt8(g, kept_bytes) == RunInt8(g, full_bytes));
+  const schema::Model& with_scales = *schema::GetModel(kept_bytes.data());
+  int scaled = 0;
+  for (const schema::Tensor* tensor : *with_scales.tensors()) {
+    CHECK(tensor->name() != nullptr);
+    if (tensor->type() == schema::ElementType::INT8 && tensor->buffer() != 0) {
+      REQUIRE(tensor->quantization() != nullptr);
+      CHECK(tensor->quantization()->scale()->size() ==
+            static_cast<uint32_t>(tensor->shape()->Get(0)));
+      ++scaled;
+    }
+  }
+  CHECK(scaled == 2);
+}
+
+TEST_CASE("compaction: constants with identical bytes share one buffer") {
+  ModelBuilder b;
+  const int32_t x = b.AddActivation("x", {1, 4}, 0.1f, 0);
+  const std::vector<int8_t> w(16, 3);
+  const int32_t w1 = b.AddInt8Weights("w1", {4, 4}, w, std::vector<float>(4, 0.01f));
+  const int32_t w2 = b.AddInt8Weights("w2", {4, 4}, w, std::vector<float>(4, 0.01f));
+  const int32_t bias1 = b.AddBias("b1", {0, 0, 0, 0});
+  const int32_t bias2 = b.AddBias("b2", {0, 0, 0, 0});
+  const int32_t y1 = b.AddActivation("y1", {1, 4}, 0.1f, 0);
+  const int32_t y2 = b.AddActivation("y2", {1, 4}, 0.1f, 0);
+  const std::vector<kernels::Dyadic> m(4, kernels::Dyadic{1 << 30, 31});
+  b.FullyConnected(x, w1, bias1, y1, m);
+  b.FullyConnected(y1, w2, bias2, y2, m);
+  b.SetInputs({x});
+  b.SetOutputs({y2});
+  REQUIRE(b.model().buffers.size() == 5);
+  CompactModel(CompactOptions{}, &b);
+  // The sentinel, one int8 weight buffer and one int32 bias buffer.
+  CHECK(b.model().buffers.size() == 3);
+  CHECK(b.model().tensors[w1]->buffer == b.model().tensors[w2]->buffer);
+  CHECK(b.model().tensors[bias1]->buffer == b.model().tensors[bias2]->buffer);
+  CHECK(b.model().tensors[w1]->buffer != b.model().tensors[bias1]->buffer);
+  const std::vector<uint8_t> bytes = b.Finish();
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  std::vector<Line> storage((bytes.size() + 63) / 64);
+  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  std::shared_ptr<const Model> model;
+  const Status s = Model::LoadBuffer(storage.data(), bytes.size(), &model);
+  CHECK_MESSAGE(s.ok(), s.ToString());
+}
+
 TEST_CASE("errors name what cannot be emitted") {
   SUBCASE("every unsupported node is listed") {
     TestGraph t;
@@ -451,6 +652,17 @@ TEST_CASE("errors name what cannot be emitted") {
     const Outcome outcome = Evaluate(t);
     CHECK(outcome.status.code() == StatusCode::kUnsupportedOperator);
     CHECK(outcome.status.message().find("not a scalar") != std::string::npos);
+  }
+  SUBCASE("a grouped transposed convolution") {
+    TestGraph t;
+    t.Input("x", {1, 4, 4, 4});
+    t.Weights("w", {4, 1, 2, 2}, 0.5);
+    t.Op("up", "ConvTranspose", {"x", "w"}, "y").attributes["group"] = int64_t{4};
+    t.Output("y");
+    const Outcome outcome = Evaluate(t);
+    CHECK(outcome.status.code() == StatusCode::kUnsupportedOperator);
+    CHECK(outcome.status.message().find("'up'") != std::string::npos);
+    CHECK(outcome.status.message().find("group 1") != std::string::npos);
   }
   SUBCASE("a tensor without activation quantization") {
     TestGraph t;

@@ -82,8 +82,9 @@ std::map<std::pair<Isa, std::string>, int>& Runs() {
   return runs;
 }
 
-const char* const kFamilies[] = {"add",    "mul",    "max_pool2d", "average_pool2d",
-                                 "concat", "lookup", "quantize",   "dequantize"};
+const char* const kFamilies[] = {"add",        "add per channel", "mul",    "mul per channel",
+                                 "max_pool2d", "average_pool2d",  "concat", "lookup",
+                                 "quantize",   "dequantize"};
 
 // Elements that end exactly where an inaccessible page begins (MLAS's
 // MatrixGuardBuffer), so any read past the end faults.
@@ -172,13 +173,15 @@ int32_t DrawZeroPoint(Rng& rng) { return rng.ZeroPoint(); }
 
 // Broadcast shapes: the test library's small random ones, or a few larger
 // layouts the kernels treat specially (same shape, row broadcast, scalar,
-// column broadcast), with sizes around vector multiples and empty tensors.
-kernels::BroadcastShapes DrawShapes(Rng& rng) {
+// column broadcast, a per-channel operand over NHWC pixels), with sizes around
+// vector multiples and empty tensors. *per_channel tells the last layout.
+kernels::BroadcastShapes DrawShapes(Rng& rng, bool* per_channel) {
+  *per_channel = false;
   static const int32_t kSizes[] = {0,  1,  2,  3,  7,  8,  9,   15,  16,  17,  31,
                                    32, 33, 63, 64, 65, 97, 128, 130, 255, 1000};
   const auto size = [&] { return kSizes[rng.Int(0, std::size(kSizes) - 1)]; };
   kernels::BroadcastShapes s{};
-  switch (rng.Int(0, 5)) {
+  switch (rng.Int(0, 6)) {
     case 0: {  // same shape
       s.rank = 2;
       s.out[0] = s.a[0] = s.b[0] = static_cast<int32_t>(rng.Int(1, 3));
@@ -212,6 +215,22 @@ kernels::BroadcastShapes DrawShapes(Rng& rng) {
       s.out[1] = s.b[1] = size();
       return s;
     }
+    case 4: {  // [N, H, W, C] against [N or 1, 1, 1, C] or [1, H, W, C]
+      // Channel counts below, around and beyond a vector and plan.h's kMaxPeriod.
+      static const int32_t kChannels[] = {1, 2, 3, 5, 8, 13, 16, 17, 40, 88, 200, 1024, 1025};
+      *per_channel = true;
+      s.rank = 4;
+      s.out[0] = s.a[0] = static_cast<int32_t>(rng.Int(1, 3));
+      s.out[1] = s.a[1] = static_cast<int32_t>(rng.Int(1, 5));
+      s.out[2] = s.a[2] = static_cast<int32_t>(rng.Int(1, 9));
+      s.out[3] = s.a[3] = s.b[3] = kChannels[rng.Int(0, std::size(kChannels) - 1)];
+      const bool pixels = rng.Int(0, 3) == 0;
+      s.b[0] = !pixels && rng.Bool() ? s.out[0] : 1;
+      s.b[1] = pixels ? s.out[1] : 1;
+      s.b[2] = pixels ? s.out[2] : 1;
+      if (rng.Bool()) std::swap(s.a, s.b);
+      return s;
+    }
     default:
       return DrawBroadcastShapes(rng);
   }
@@ -222,7 +241,8 @@ kernels::BroadcastShapes DrawShapes(Rng& rng) {
 void RunAdd(Isa isa, const KernelTable& t, uint64_t seed) {
   Rng rng(seed);
   kernels::AddParams p{};
-  p.shapes = DrawShapes(rng);
+  bool per_channel = false;
+  p.shapes = DrawShapes(rng, &per_channel);
   p.a_zero_point = DrawZeroPoint(rng);
   p.b_zero_point = DrawZeroPoint(rng);
   p.left_shift = rng.Bool() ? 20 : static_cast<int32_t>(rng.Int(0, 23));
@@ -239,7 +259,7 @@ void RunAdd(Isa isa, const KernelTable& t, uint64_t seed) {
   const Guarded<int8_t> a(rng.Int8s(static_cast<size_t>(Product(s.rank, s.a))));
   const Guarded<int8_t> b(rng.Int8s(static_cast<size_t>(Product(s.rank, s.b))));
   CAPTURE(s.rank);
-  ExpectSame<int8_t>(isa, "add", t.add.fn, &kernels::ref::Add,
+  ExpectSame<int8_t>(isa, per_channel ? "add per channel" : "add", t.add.fn, &kernels::ref::Add,
                      static_cast<size_t>(Product(s.rank, s.out)),
                      [&](kernels::AddFn fn, int8_t* out) { fn(p, a.data(), b.data(), out); });
 }
@@ -247,7 +267,8 @@ void RunAdd(Isa isa, const KernelTable& t, uint64_t seed) {
 void RunMul(Isa isa, const KernelTable& t, uint64_t seed) {
   Rng rng(seed);
   kernels::MulParams p{};
-  p.shapes = DrawShapes(rng);
+  bool per_channel = false;
+  p.shapes = DrawShapes(rng, &per_channel);
   p.a_zero_point = DrawZeroPoint(rng);
   p.b_zero_point = DrawZeroPoint(rng);
   p.requant = DrawDyadic(rng, std::exp2(rng.Real(-16.0, 2.0)));
@@ -257,7 +278,7 @@ void RunMul(Isa isa, const KernelTable& t, uint64_t seed) {
   const Guarded<int8_t> a(rng.Int8s(static_cast<size_t>(Product(s.rank, s.a))));
   const Guarded<int8_t> b(rng.Int8s(static_cast<size_t>(Product(s.rank, s.b))));
   CAPTURE(s.rank);
-  ExpectSame<int8_t>(isa, "mul", t.mul.fn, &kernels::ref::Mul,
+  ExpectSame<int8_t>(isa, per_channel ? "mul per channel" : "mul", t.mul.fn, &kernels::ref::Mul,
                      static_cast<size_t>(Product(s.rank, s.out)),
                      [&](kernels::MulFn fn, int8_t* out) { fn(p, a.data(), b.data(), out); });
 }
@@ -270,7 +291,9 @@ void RunPool(Isa isa, const KernelTable& t, uint64_t seed, bool average) {
   p.batch = static_cast<int>(rng.Int(1, 2));
   p.channels = kChannels[rng.Int(0, std::size(kChannels) - 1)];
   p.in_h = static_cast<int>(rng.Int(1, 9));
-  p.in_w = static_cast<int>(rng.Int(1, 9));
+  // Now and then rows of several vectors of pixels (average pooling sums
+  // narrow pixels several to a vector).
+  p.in_w = static_cast<int>(rng.Int(0, 3) == 0 ? rng.Int(10, 40) : rng.Int(1, 9));
   if (rng.Int(0, 4) == 0) {  // global pooling
     p.kernel_h = p.in_h;
     p.kernel_w = p.in_w;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "qrt/kernels/isa.h"
 #include "qrt/kernels/reference.h"
 #include "qrt/qrt.h"
 #include "runtime/test_models.h"
@@ -206,6 +207,206 @@ TEST_CASE("fully connected, add, mul and concat models run exactly as the refere
     std::vector<int8_t> expected(2 * 9 * 4);
     kernels::ref::Concat(p, inputs, expected.data());
     CHECK(RunInt8(b, {a, c, d}) == expected);
+  }
+}
+
+namespace {
+
+// Runs a one-operator model with int8 inputs on every path the CPU has, with one
+// and with three threads, and requires `expected` from each.
+void CheckOnEveryPath(const ModelBuilder& builder, const std::vector<std::vector<int8_t>>& inputs,
+                      const std::vector<int8_t>& expected) {
+  const AlignedBytes bytes(builder.Finish());
+  const kernels::CpuFeatures cpu = kernels::DetectCpuFeatures();
+  for (const kernels::Isa isa :
+       {kernels::Isa::kReference, kernels::Isa::kAvx2, kernels::Isa::kAvx512Vnni,
+        kernels::Isa::kNeon, kernels::Isa::kNeonDot}) {
+    if (!kernels::CpuSupports(cpu, isa)) continue;
+    CAPTURE(kernels::IsaName(isa));
+    std::shared_ptr<const Model> model;
+    const Status status =
+        Model::LoadBuffer(bytes.data(), bytes.size(), &model, {.max_isa = kernels::IsaName(isa)});
+    REQUIRE_MESSAGE(status.ok(), status.ToString());
+    for (const int threads : {1, 3}) {
+      CAPTURE(threads);
+      std::unique_ptr<Session> session;
+      REQUIRE(Session::Create(model, &session, {.num_threads = threads}).ok());
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        REQUIRE(
+            session->SetInput(model->inputs()[i].name, inputs[i].data(), inputs[i].size()).ok());
+      }
+      REQUIRE(session->Run().ok());
+      std::vector<int8_t> out(model->outputs()[0].element_count);
+      REQUIRE(session->GetOutput(model->outputs()[0].name, out.data(), out.size()).ok());
+      CHECK(out == expected);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("conv transpose models run exactly as the reference kernel on every path") {
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    CAPTURE(seed);
+    Rng rng(seed);
+    // Half the cases are the upsampling kind (kernel == stride) that runs as GEMMs.
+    const bool upsampling = seed % 2 == 1;
+    kernels::ConvTranspose2DParams p{};
+    ConvTranspose2DAttributes a{};
+    p.batch = static_cast<int>(rng.Int(1, 2));
+    p.in_h = static_cast<int>(rng.Int(1, 7));
+    p.in_w = static_cast<int>(rng.Int(1, 7));
+    p.in_c = static_cast<int>(rng.Int(1, 24));
+    p.out_c = static_cast<int>(rng.Int(1, 40));
+    a.stride_h = p.stride_h = static_cast<int>(rng.Int(1, 3));
+    a.stride_w = p.stride_w = static_cast<int>(rng.Int(1, 3));
+    p.kernel_h = upsampling ? p.stride_h : static_cast<int>(rng.Int(1, 4));
+    p.kernel_w = upsampling ? p.stride_w : static_cast<int>(rng.Int(1, 4));
+    if (!upsampling) {
+      a.pad_top = p.pad_top = static_cast<int>(rng.Int(0, p.kernel_h - 1));
+      a.pad_left = p.pad_left = static_cast<int>(rng.Int(0, p.kernel_w - 1));
+      a.pad_bottom = static_cast<int>(rng.Int(0, p.kernel_h - 1));
+      a.output_padding_w = static_cast<int>(rng.Int(0, p.stride_w - 1));
+    }
+    p.out_h = (p.in_h - 1) * p.stride_h + p.kernel_h - a.pad_top - a.pad_bottom;
+    p.out_w = (p.in_w - 1) * p.stride_w + p.kernel_w - a.pad_left + a.output_padding_w;
+    if (p.out_h < 1) continue;
+    const bool int4 = rng.Bool();
+    p.weight_type = int4 ? kernels::WeightType::kInt4 : kernels::WeightType::kInt8;
+    const int k = p.kernel_h * p.kernel_w * p.in_c;
+    p.input_zero_point = rng.ZeroPoint();
+    const OutputQuant oq = OutputQuantForRange(-k * 255 * 8, k * 255 * 8, rng);
+    p.output_zero_point = oq.zero_point;
+    p.clamp = DrawClamp(oq.zero_point, rng);
+    ChannelRequantStorage requant;
+    for (int c = 0; c < p.out_c; ++c) requant.Push(oq.requant);
+    p.requant = requant.View();
+    const std::vector<int32_t> w_shape = {p.out_c, p.kernel_h, p.kernel_w, p.in_c};
+    const std::vector<int8_t> w = int4 ? rng.Int8s(static_cast<size_t>(p.out_c * k), -8, 7)
+                                       : rng.Int8s(static_cast<size_t>(p.out_c * k), -127, 127);
+    const std::vector<int32_t> bias = rng.Int32s(static_cast<size_t>(p.out_c), -1000, 1000);
+    const std::vector<int8_t> x =
+        rng.Int8s(static_cast<size_t>(p.batch * p.in_h * p.in_w * p.in_c));
+
+    ModelBuilder b;
+    const int32_t in =
+        b.AddActivation("x", {p.batch, p.in_h, p.in_w, p.in_c}, 0.1f, p.input_zero_point);
+    const std::vector<float> scales(static_cast<size_t>(p.out_c), 0.01f);
+    const int32_t wt = int4 ? b.AddInt4Weights("w", w_shape, w, scales)
+                            : b.AddInt8Weights("w", w_shape, w, scales);
+    const int32_t out =
+        b.AddActivation("y", {p.batch, p.out_h, p.out_w, p.out_c}, 0.2f, p.output_zero_point);
+    b.ConvTranspose2D(in, wt, b.AddBias("b", bias), out, a, Dyadics(requant),
+                      {static_cast<int8_t>(p.clamp.lo), static_cast<int8_t>(p.clamp.hi)});
+    b.SetInputs({in});
+    b.SetOutputs({out});
+    const std::vector<uint8_t> weights =
+        b.model().buffers[b.model().tensors[static_cast<size_t>(wt)]->buffer]->data;
+    std::vector<int8_t> expected(static_cast<size_t>(p.batch * p.out_h * p.out_w * p.out_c));
+    kernels::ref::ConvTranspose2D(p, x.data(), weights.data(), bias.data(), expected.data());
+    CheckOnEveryPath(b, {x}, expected);
+  }
+}
+
+TEST_CASE("resize bilinear, layer norm, batch matmul and slice models run as the reference") {
+  Rng rng(11);
+  SUBCASE("resize bilinear, align corners") {
+    const auto x = rng.Int8s(2 * 3 * 5 * 4);
+    const kernels::Dyadic m = MustQuantizeMultiplier(0.1 / (0.08 * (1 << 22)));
+    const kernels::ResizeBilinearParams p{
+        2, 3, 5, 4, 7, 9, kernels::CoordinateTransform::kAlignCorners, -3, 6, m, {-128, 127}};
+    ModelBuilder b;
+    const int32_t in = b.AddActivation("x", {2, 3, 5, 4}, 0.1f, -3);
+    const int32_t out = b.AddActivation("y", {2, 7, 9, 4}, 0.08f, 6);
+    b.ResizeBilinear(in, out, {m}, schema::CoordinateTransform::ALIGN_CORNERS);
+    b.SetInputs({in});
+    b.SetOutputs({out});
+    std::vector<int8_t> expected(2 * 7 * 9 * 4);
+    kernels::ref::ResizeBilinear(p, x.data(), expected.data());
+    CheckOnEveryPath(b, {x}, expected);
+  }
+  SUBCASE("layer norm over 120 channels") {
+    const auto x = rng.Int8s(2 * 10 * 120);
+    const auto gamma = rng.Int8s(120, -127, 127);
+    const auto beta = rng.Int32s(120, -100000, 100000);
+    std::vector<kernels::Dyadic> requant;
+    ChannelRequantStorage storage;
+    for (int i = 0; i < 120; ++i) {
+      requant.push_back(MustQuantizeMultiplier(std::exp2(rng.Real(-25, -21))));
+      storage.Push(requant.back());
+    }
+    ModelBuilder b;
+    const int32_t in = b.AddActivation("x", {2, 10, 120}, 0.05f, 4);
+    const int32_t g = b.AddInt8Weights("gamma", {120}, gamma, std::vector<float>(120, 0.01f));
+    const int32_t be = b.AddBias("beta", beta);
+    const int32_t out = b.AddActivation("y", {2, 10, 120}, 0.03f, -2);
+    b.LayerNorm(in, g, be, out, 576, requant, {-100, 127});
+    b.SetInputs({in});
+    b.SetOutputs({out});
+    const kernels::LayerNormParams p{
+        20, 120, 4, -2, 576, gamma.data(), beta.data(), storage.View(), {-100, 127}};
+    std::vector<int8_t> expected(x.size());
+    kernels::ref::LayerNorm(p, x.data(), expected.data());
+    CheckOnEveryPath(b, {x}, expected);
+  }
+  SUBCASE("batch matmul of attention shapes, B transposed and not") {
+    for (const bool transpose_b : {false, true}) {
+      CAPTURE(transpose_b);
+      // Q [1, 8, 20, 15] x K^T [1, 8, 15, 20] (or K [1, 8, 20, 15] transposed).
+      const auto q = rng.Int8s(8 * 20 * 15);
+      const auto kt = rng.Int8s(8 * 15 * 20);
+      const kernels::Dyadic m = MustQuantizeMultiplier(0.0005);
+      kernels::BatchMatMulParams p{};
+      p.batch = {2, {1, 8}, {1, 8}, {1, 8}};
+      p.m = 20;
+      p.k = 15;
+      p.n = 20;
+      p.transpose_b = transpose_b;
+      p.a_zero_point = 3;
+      p.b_zero_point = -7;
+      p.output_zero_point = 1;
+      p.requant = m;
+      p.clamp = {-128, 127};
+      ModelBuilder b;
+      const int32_t ta = b.AddActivation("q", {1, 8, 20, 15}, 0.1f, 3);
+      const int32_t tb = b.AddActivation(
+          "k",
+          transpose_b ? std::vector<int32_t>{1, 8, 20, 15} : std::vector<int32_t>{1, 8, 15, 20},
+          0.1f, -7);
+      const int32_t out = b.AddActivation("s", {1, 8, 20, 20}, 0.2f, 1);
+      b.BatchMatMul(ta, tb, out, transpose_b, {m});
+      b.SetInputs({ta, tb});
+      b.SetOutputs({out});
+      std::vector<int8_t> expected(8 * 20 * 20);
+      kernels::ref::BatchMatMul(p, q.data(), kt.data(), expected.data());
+      CheckOnEveryPath(b, {q, kt}, expected);
+    }
+  }
+  SUBCASE("slice of the qkv split, then a squeeze as reshape") {
+    // [3, 1, 8, 20, 15] -> k = [1, 1, 8, 20, 15] at index 1 of axis 0 -> [1, 8, 20, 15].
+    const auto x = rng.Int8s(3 * 8 * 20 * 15);
+    ModelBuilder b;
+    const int32_t in = b.AddActivation("qkv", {3, 1, 8, 20, 15}, 0.1f, 2);
+    const int32_t sliced = b.AddActivation("k5", {1, 1, 8, 20, 15}, 0.1f, 2);
+    const int32_t out = b.AddActivation("k", {1, 8, 20, 15}, 0.1f, 2);
+    b.Slice(in, sliced, {1, 0, 0, 0, 0}, {1, 1, 1, 1, 1});
+    b.Reshape(sliced, out);
+    b.SetInputs({in});
+    b.SetOutputs({out});
+    const std::vector<int8_t> expected(x.begin() + 8 * 20 * 15, x.begin() + 2 * 8 * 20 * 15);
+    CheckOnEveryPath(b, {x}, expected);
+  }
+  SUBCASE("slice with negative and positive steps") {
+    const auto x = rng.Int8s(4 * 6);
+    ModelBuilder b;
+    const int32_t in = b.AddActivation("x", {4, 6}, 0.1f, 0);
+    const int32_t out = b.AddActivation("y", {2, 3}, 0.1f, 0);
+    b.Slice(in, out, {3, 1}, {-2, 2});
+    b.SetInputs({in});
+    b.SetOutputs({out});
+    const std::vector<int8_t> expected = {x[3 * 6 + 1], x[3 * 6 + 3], x[3 * 6 + 5],
+                                          x[1 * 6 + 1], x[1 * 6 + 3], x[1 * 6 + 5]};
+    CheckOnEveryPath(b, {x}, expected);
   }
 }
 

@@ -1,5 +1,5 @@
 // Pointwise float activations: Relu, LeakyRelu, Clip,
-// HardSigmoid, HardSwish, Sigmoid, Tanh, Sqrt, Erf, Gelu.
+// HardSigmoid, HardSwish, Sigmoid, Swish, Tanh, Sqrt, Erf, Gelu.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -77,6 +77,13 @@ Status RunSigmoid(const Node&, int64_t, std::span<const TensorData* const> in,
   return Map(in, out, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
 }
 
+// x * sigmoid(alpha * x) (ONNX Swish, opset 24; also what FuseSwish produces).
+Status RunSwish(const Node& node, int64_t, std::span<const TensorData* const> in,
+                std::span<TensorData> out) {
+  const float alpha = node.GetFloat("alpha", 1.0f);
+  return Map(in, out, [alpha](float x) { return x / (1.0f + std::exp(-alpha * x)); });
+}
+
 Status RunTanh(const Node&, int64_t, std::span<const TensorData* const> in,
                std::span<TensorData> out) {
   return Map(in, out, [](float x) { return std::tanh(x); });
@@ -111,15 +118,11 @@ Status RunGelu(const Node& node, int64_t, std::span<const TensorData* const> in,
 
 std::vector<OpKernel> ActivationKernels() {
   return {
-      {"Relu", InferUnary, RunRelu},
-      {"LeakyRelu", InferUnary, RunLeakyRelu},
-      {"Clip", InferUnary, RunClip},
-      {"HardSigmoid", InferUnary, RunHardSigmoid},
-      {"HardSwish", InferUnary, RunHardSwish},
-      {"Sigmoid", InferUnary, RunSigmoid},
-      {"Tanh", InferUnary, RunTanh},
-      {"Sqrt", InferUnary, RunSqrt},
-      {"Erf", InferUnary, RunErf},
+      {"Relu", InferUnary, RunRelu},           {"LeakyRelu", InferUnary, RunLeakyRelu},
+      {"Clip", InferUnary, RunClip},           {"HardSigmoid", InferUnary, RunHardSigmoid},
+      {"HardSwish", InferUnary, RunHardSwish}, {"Sigmoid", InferUnary, RunSigmoid},
+      {"Swish", InferUnary, RunSwish},         {"Tanh", InferUnary, RunTanh},
+      {"Sqrt", InferUnary, RunSqrt},           {"Erf", InferUnary, RunErf},
       {"Gelu", InferUnary, RunGelu},
   };
 }

@@ -3,12 +3,12 @@
 // with an sdot microkernel on the 16c4 layout (pack/gemm_16c4_neon.h).
 //
 // Register tile: 4 rows x one block of 16 channels, 16 int32x4 accumulators (one
-// channel per lane, so no reduction is needed). Per 16 K values each row loads 16
-// activation bytes (four c4 dwords) once; per c4 group the block's 4 weight
+// channel per lane, so no reduction is needed). Per 8 K values each row loads 8
+// activation bytes (two c4 dwords) once; per c4 group the block's 4 weight
 // vectors (4 channels x 4 K values) are loaded once and used by every row through
-// sdot's lane form (vdotq_laneq_s32). Int4 weights: one 64-byte group holds 8 K
-// values, the low nibbles (sign-extended by shl + sshr) meeting activation dword
-// 2t and the high nibbles (sshr) dword 2t + 1.
+// sdot's lane form (vdotq_lane_s32). Int4 weights: one 64-byte group holds 8 K
+// values, the low nibbles (sign-extended by shl + sshr) meeting activation dword 0
+// and the high nibbles (sshr) dword 1.
 //
 // Exactness: sdot adds four exact int8 x int8 products (|.| <= 2^14 each) into the
 // int32 lane with wrapping arithmetic, so the accumulators equal the reference's
@@ -35,9 +35,9 @@ struct SdotMicro {
   // acc[r][q] += sdot(w[q], the activation dword kLane of row r).
   template <int kLane, int kRows>
   static void DotGroup(int32x4_t (&acc)[kRows][kAcc], const int8x16_t (&w)[4],
-                       const int8x16_t (&x)[kRows]) {
+                       const int8x8_t (&x)[kRows]) {
     for (int r = 0; r < kRows; ++r) {
-      for (int q = 0; q < 4; ++q) acc[r][q] = vdotq_laneq_s32(acc[r][q], w[q], x[r], kLane);
+      for (int q = 0; q < 4; ++q) acc[r][q] = vdotq_lane_s32(acc[r][q], w[q], x[r], kLane);
     }
   }
 
@@ -57,27 +57,24 @@ struct SdotMicro {
     }
   }
 
-  // Four c4 groups of K against the 16 activation bytes of each row: int8 reads
-  // four weight groups, int4 two (low and high nibbles each).
+  // Per 8 K values each row's 8 activation bytes (two c4 dwords) against two c4
+  // weight groups (int8) or one group's low and high nibbles (int4). Eight bytes
+  // rather than sixteen keep 16 accumulators, 8 weight and 4 activation vectors
+  // within the 32 registers.
   template <int kRows, bool kInt4>
   static void Accumulate(int32x4_t (&acc)[kRows][kAcc], const int8_t* const (&rows)[kRows],
                          int k_length, const uint8_t* weights) {
     const auto* w = reinterpret_cast<const int8_t*>(weights);
-    constexpr int kGroupStep = kInt4 ? 0 : 1;  // int4: both nibbles of one group
-    for (int k = 0; k < k_length; k += 16) {
-      int8x16_t x[kRows];
-      for (int r = 0; r < kRows; ++r) x[r] = vld1q_s8(rows[r] + k);
+    constexpr size_t kSecondGroup = kInt4 ? 0 : kNeonGemmGroupBytes;  // int4: same bytes
+    for (int k = 0; k < k_length; k += 8) {
+      int8x8_t x[kRows];
+      for (int r = 0; r < kRows; ++r) x[r] = vld1_s8(rows[r] + k);
       int8x16_t v[4];
       LoadGroup<kInt4, false>(w, v);
       DotGroup<0>(acc, v, x);
-      LoadGroup<kInt4, kInt4>(w + kGroupStep * kNeonGemmGroupBytes, v);
+      LoadGroup<kInt4, kInt4>(w + kSecondGroup, v);
       DotGroup<1>(acc, v, x);
-      w += (1 + kGroupStep) * kNeonGemmGroupBytes;
-      LoadGroup<kInt4, false>(w, v);
-      DotGroup<2>(acc, v, x);
-      LoadGroup<kInt4, kInt4>(w + kGroupStep * kNeonGemmGroupBytes, v);
-      DotGroup<3>(acc, v, x);
-      w += (1 + kGroupStep) * kNeonGemmGroupBytes;
+      w += kNeonGemmGroupBytes + kSecondGroup;
     }
   }
 

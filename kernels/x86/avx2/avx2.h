@@ -31,4 +31,15 @@ void qs8_depthwise_conv2d_32c2__avx2(const Conv2DParams& p, const int8_t* input,
                                      const void* packed_weights, const int32_t* bias,
                                      int8_t* output, const OutputTile& tile);
 
+// Batch matmul of two activations (x86/batch_matmul_template.h): B packed per call
+// into a stack panel of 8-column blocks of int16 b - zb pairs (c2), A converted to
+// int16 a - za per row tile; tiles of up to 4 rows x 2 blocks, vpmaddwd.
+void qs8_batch_matmul_4x16c2__avx2(const BatchMatMulParams& p, const int8_t* a, const int8_t* b,
+                                   int8_t* output);
+
+// Transpose (x8_transpose_interleave__avx2.cc): the NCHW -> NHWC interleave of
+// a few channels with byte shuffles (SSSE3, which every AVX2 CPU has); every
+// other permutation through the reference kernel. Also on the AVX-512 path.
+void x8_transpose_interleave__avx2(const TransposeParams& p, const int8_t* input, int8_t* output);
+
 }  // namespace qrt::kernels

@@ -33,4 +33,10 @@ void qs8_depthwise_conv2d_64c4__avx512vnni(const Conv2DParams& p, const int8_t* 
                                            const void* packed_weights, const int32_t* bias,
                                            int8_t* output, const OutputTile& tile);
 
+// Batch matmul of two activations (x86/batch_matmul_template.h): B packed per call
+// into a stack panel of 16-column blocks (c4: K in groups of 4, u8 b + 128), A read
+// in place; tiles of up to 4 rows x 4 blocks, or 8 rows x 2 blocks.
+void qs8_batch_matmul_4x64c4__avx512vnni(const BatchMatMulParams& p, const int8_t* a,
+                                         const int8_t* b, int8_t* output);
+
 }  // namespace qrt::kernels

@@ -115,13 +115,14 @@ Status RequireWeightsAndBias(const PrepareContext& ctx, const TensorDesc& weight
     return ctx.Error(StatusCode::kBadType, "bias '" + bias.name + "' must be an int32 constant");
   }
   QRT_RETURN_IF_ERROR(RequireShape(ctx, bias, "bias", {out_channels}));
-  if (weights.channel_scales == nullptr ||
+  // Weight scales are optional since schema version 2 (the multipliers hold them);
+  // when present there is one per output channel.
+  if (weights.channel_scales != nullptr &&
       weights.channel_scales->size() != static_cast<uint32_t>(out_channels)) {
-    return ctx.Error(
-        StatusCode::kChannelCountMismatch,
-        "weights '" + weights.name + "' have " +
-            std::to_string(weights.channel_scales == nullptr ? 0 : weights.channel_scales->size()) +
-            " scales for " + std::to_string(out_channels) + " output channels");
+    return ctx.Error(StatusCode::kChannelCountMismatch,
+                     "weights '" + weights.name + "' have " +
+                         std::to_string(weights.channel_scales->size()) + " scales for " +
+                         std::to_string(out_channels) + " output channels");
   }
   QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, requant, static_cast<size_t>(out_channels),
                                           "one per output channel"));

@@ -26,5 +26,10 @@ Status PrepareLookup(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
 Status PrepareSoftmax(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel);
 Status PrepareQuantize(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel);
 Status PrepareDequantize(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel);
+Status PrepareConvTranspose2D(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel);
+Status PrepareResizeBilinear(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel);
+Status PrepareLayerNorm(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel);
+Status PrepareBatchMatMul(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel);
+Status PrepareSlice(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel);
 
 }  // namespace qrt::internal

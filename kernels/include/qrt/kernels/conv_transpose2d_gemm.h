@@ -21,7 +21,7 @@
 namespace qrt::kernels {
 
 // True when p is a kernel == stride transposed convolution that crops nothing
-// (no padding, out = in * stride).
+// (no padding, out = in * stride) and whose tap row has fewer than 2^31 channels.
 bool IsTapRowGemm(const ConvTranspose2DParams& p);
 
 // kernel_w * out_c: the GEMM channels of one tap row.

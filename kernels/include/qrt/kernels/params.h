@@ -260,8 +260,8 @@ struct LayerNormParams {
   int32_t input_zero_point;
   int32_t output_zero_point;
   int64_t epsilon;
-  const int8_t* gamma;  // depth entries
-  const int32_t* beta;  // depth entries
+  const int8_t* gamma;     // depth entries
+  const int32_t* beta;     // depth entries
   ChannelRequant requant;  // depth entries
   OutputClamp clamp;
 };

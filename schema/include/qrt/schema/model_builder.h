@@ -53,6 +53,18 @@ struct Conv2DAttributes {
   int32_t groups = 1;
 };
 
+// ConvTranspose2DOptions without the requantization and clamp.
+struct ConvTranspose2DAttributes {
+  int32_t stride_h = 1;
+  int32_t stride_w = 1;
+  int32_t pad_top = 0;
+  int32_t pad_left = 0;
+  int32_t pad_bottom = 0;
+  int32_t pad_right = 0;
+  int32_t output_padding_h = 0;
+  int32_t output_padding_w = 0;
+};
+
 // Pool2DOptions without the requantization and clamp.
 struct Pool2DAttributes {
   int32_t kernel_h = 1;
@@ -69,6 +81,13 @@ struct Pool2DAttributes {
 // AddOptions.left_shift's default in the schema: 20 bits of headroom keep the
 // rescaled operands exact and their sum inside int32 (docs/format.md).
 inline constexpr int32_t kDefaultAddLeftShift = 20;
+
+// The alignment of weights (int8, int4) in the file: a cache line.
+inline constexpr size_t kWeightAlignment = 64;
+
+// The alignment a buffer holding data of `type` gets in the file (docs/format.md):
+// kWeightAlignment for int8 and int4, 4 for int32 and float32, 1 otherwise.
+size_t BufferAlignment(schema::ElementType type);
 
 class ModelBuilder {
  public:
@@ -89,7 +108,8 @@ class ModelBuilder {
   // A new buffer holding `data`; its bytes start 64-byte aligned in the output.
   uint32_t AddBuffer(std::vector<uint8_t> data);
 
-  // Any tensor: `buffer` 0 makes it an activation, `quantization` may be null.
+  // Any tensor: `buffer` 0 makes it an activation, `quantization` may be null. An
+  // empty `name` is written as no name (schema version 2).
   int32_t AddTensor(std::string name, std::vector<int32_t> shape, schema::ElementType type,
                     uint32_t buffer, std::unique_ptr<schema::QuantizationT> quantization);
 
@@ -175,6 +195,24 @@ class ModelBuilder {
   // float32 -> int8 and back, at the graph boundary.
   int32_t Quantize(int32_t input, int32_t output);
   int32_t Dequantize(int32_t input, int32_t output);
+  // inputs [input, weights OHWI, bias]; requant: one per output channel.
+  int32_t ConvTranspose2D(int32_t input, int32_t weights, int32_t bias, int32_t output,
+                          const ConvTranspose2DAttributes& attributes,
+                          const std::vector<kernels::Dyadic>& requant, ClampBounds clamp = {});
+  // requant: [M] with M = Sx / (Sy * 2^22).
+  int32_t ResizeBilinear(
+      int32_t input, int32_t output, const std::vector<kernels::Dyadic>& requant,
+      schema::CoordinateTransform transform = schema::CoordinateTransform::HALF_PIXEL,
+      ClampBounds clamp = {});
+  // inputs [input, gamma int8 [depth], beta int32 [depth]]; requant: one per channel.
+  int32_t LayerNorm(int32_t input, int32_t gamma, int32_t beta, int32_t output, int64_t epsilon,
+                    const std::vector<kernels::Dyadic>& requant, ClampBounds clamp = {});
+  // requant: [M] with M = Sa * Sb / Sy.
+  int32_t BatchMatMul(int32_t a, int32_t b, int32_t output, bool transpose_b,
+                      const std::vector<kernels::Dyadic>& requant, ClampBounds clamp = {});
+  // One begin and step per axis; the output shape is the output tensor's.
+  int32_t Slice(int32_t input, int32_t output, std::vector<int32_t> begin,
+                std::vector<int32_t> step);
 
   // Operator names appear in the runtime's error messages.
   void SetOperatorName(int32_t op, std::string name);
@@ -185,11 +223,13 @@ class ModelBuilder {
 
   // ---- Output.
 
-  // The serialized model with file identifier "QRTM". Non-empty buffer data sits
-  // at offsets that are multiples of 64 (and then the size is one too), so bytes
-  // placed at a 64-byte aligned address (a mapped file, an aligned allocation)
-  // have every buffer aligned. The vector's own storage is not 64-byte aligned:
-  // copy the bytes before handing them to Model::LoadBuffer.
+  // The serialized model with file identifier "QRTM". Each non-empty buffer sits
+  // at an offset that is a multiple of BufferAlignment of the tensors reading it
+  // (64 for int8/int4 weights, 4 for int32; 64 for a buffer nobody reads), and the
+  // size is a multiple of 64, so bytes placed at a 64-byte aligned address (a
+  // mapped file, an aligned allocation) have every buffer aligned. LOOKUP
+  // operators with identical tables share one vector. The vector's own storage is
+  // not 64-byte aligned: copy the bytes before handing them to Model::LoadBuffer.
   std::vector<uint8_t> Finish() const;
 
   // Writes Finish() to `path` atomically: a temporary file in the same directory,
