@@ -8,7 +8,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -92,32 +91,16 @@ Status ValidateArgs(const Args& args) {
 }
 
 // The path the runtime would load with: --isa, else QRT_ISA, else the best the
-// CPU has (the same rule as LoadOptions::max_isa).
+// CPU has (kernels::ResolveIsa, the rule LoadOptions::max_isa follows).
 Status ResolveIsa(const std::string& flag, kernels::Isa* isa) {
-  const kernels::CpuFeatures cpu = kernels::DetectCpuFeatures();
-  std::string requested = flag;
-  std::string source = "--isa";
-  if (requested.empty()) {
-    const char* env = std::getenv("QRT_ISA");
-    if (env == nullptr || *env == '\0') {
-      *isa = kernels::BestIsa(cpu);
-      return Status::Ok();
-    }
-    requested = env;
-    source = "QRT_ISA";
+  const kernels::IsaResolution r = kernels::ResolveIsa(flag, "--isa");
+  if (r.error == kernels::IsaRequestError::kNone) {
+    *isa = r.isa;
+    return Status::Ok();
   }
-  const std::optional<kernels::Isa> parsed = kernels::ParseIsa(requested);
-  if (!parsed) {
-    return Status(
-        StatusCode::kInvalidArgument,
-        source + " is '" + requested + "'; expected reference, avx2, avx512vnni, neon or neondot");
-  }
-  if (!kernels::CpuSupports(cpu, *parsed)) {
-    return Status(StatusCode::kUnsupportedIsa,
-                  source + " asks for '" + requested + "', which this CPU does not support");
-  }
-  *isa = *parsed;
-  return Status::Ok();
+  return Status(r.error == kernels::IsaRequestError::kUnknownName ? StatusCode::kInvalidArgument
+                                                                  : StatusCode::kUnsupportedIsa,
+                r.message);
 }
 
 std::optional<double> MeasurePeak() {

@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { writeNpy } from './npy.mjs';
+
 const require = createRequire(import.meta.url);
 
 function fail(message) {
@@ -82,15 +84,7 @@ for (let i = 0; i < count; ++i) {
 }
 const scratch = mkdtempSync(join(tmpdir(), 'qrt-ort-'));
 const npyPath = join(scratch, 'input.npy');
-{
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${inputShape.join(', ')},), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const prefix = Buffer.alloc(10);
-  Buffer.from('\x93NUMPY', 'latin1').copy(prefix);
-  prefix[6] = 1;
-  prefix.writeUInt16LE(header.length, 8);
-  writeFileSync(npyPath, Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]));
-}
+writeNpy(npyPath, inputShape, data);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -18,31 +18,13 @@ NeonGemmGeometry GeometryNeonGemm(const Conv2DParams& p) {
   return g;
 }
 
-Conv2DParams NeonConv2DOfFullyConnected(const FullyConnectedParams& p) {
-  Conv2DParams c{};
-  c.batch = p.rows;
-  c.in_h = c.in_w = c.out_h = c.out_w = 1;
-  c.in_c = p.in_features;
-  c.out_c = p.out_features;
-  c.kernel_h = c.kernel_w = 1;
-  c.stride_h = c.stride_w = 1;
-  c.dilation_h = c.dilation_w = 1;
-  c.groups = 1;
-  c.input_zero_point = p.input_zero_point;
-  c.output_zero_point = p.output_zero_point;
-  c.weight_type = p.weight_type;
-  c.requant = p.requant;
-  c.clamp = p.clamp;
-  return c;
-}
-
 size_t PackedSizeNeonGemm(const Conv2DParams& p) {
   const NeonGemmGeometry g = GeometryNeonGemm(p);
   return static_cast<size_t>(p.groups) * static_cast<size_t>(g.group_blocks) * g.block_bytes;
 }
 
 size_t PackedSizeNeonGemm(const FullyConnectedParams& p) {
-  return PackedSizeNeonGemm(NeonConv2DOfFullyConnected(p));
+  return PackedSizeNeonGemm(Conv2DOfFullyConnected(p));
 }
 
 void PackNeonGemm(const Conv2DParams& p, const void* weights, const int32_t* bias, void* packed) {
@@ -102,7 +84,7 @@ void PackNeonGemm(const Conv2DParams& p, const void* weights, const int32_t* bia
 
 void PackNeonGemm(const FullyConnectedParams& p, const void* weights, const int32_t* bias,
                   void* packed) {
-  PackNeonGemm(NeonConv2DOfFullyConnected(p), weights, bias, packed);
+  PackNeonGemm(Conv2DOfFullyConnected(p), weights, bias, packed);
 }
 
 }  // namespace qrt::kernels

@@ -65,9 +65,6 @@ struct NeonGemmGeometry {
 // inline helper is shared between baseline and NEON-flagged code (see anchors: ODR).
 NeonGemmGeometry GeometryNeonGemm(const Conv2DParams& p);
 
-// Fully connected as the 1x1 convolution it is: rows pixels [rows, 1, 1, K].
-Conv2DParams NeonConv2DOfFullyConnected(const FullyConnectedParams& p);
-
 size_t PackedSizeNeonGemm(const Conv2DParams& p);
 size_t PackedSizeNeonGemm(const FullyConnectedParams& p);
 

@@ -124,24 +124,6 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
 
 }  // namespace
 
-Conv2DParams Conv2DOfFullyConnected(const FullyConnectedParams& p) {
-  Conv2DParams c{};
-  c.batch = p.rows;
-  c.in_h = c.in_w = c.out_h = c.out_w = 1;
-  c.in_c = p.in_features;
-  c.out_c = p.out_features;
-  c.kernel_h = c.kernel_w = 1;
-  c.stride_h = c.stride_w = 1;
-  c.dilation_h = c.dilation_w = 1;
-  c.groups = 1;
-  c.input_zero_point = p.input_zero_point;
-  c.output_zero_point = p.output_zero_point;
-  c.weight_type = p.weight_type;
-  c.requant = p.requant;
-  c.clamp = p.clamp;
-  return c;
-}
-
 Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p) {
   const int k_per_group = p.weight_type == WeightType::kInt4 ? 8 : 4;
   const int in_c = p.in_c / p.groups;

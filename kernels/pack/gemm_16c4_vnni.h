@@ -82,9 +82,6 @@ struct Gemm16c4Geometry {
   size_t zero_row_offset;  // of the zero-point row, after every block
 };
 
-// Fully connected as the 1x1 convolution it is: rows pixels [rows, 1, 1, K].
-Conv2DParams Conv2DOfFullyConnected(const FullyConnectedParams& p);
-
 // Defined in the baseline translation unit and called by the kernel, so no inline
 // helper is shared between baseline and AVX-512 code (see anchors: ODR).
 Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p);

@@ -25,31 +25,13 @@ Gemm8cGeometry GeometryConv2D8cAvx2(const Conv2DParams& p) {
   return g;
 }
 
-Conv2DParams Conv2DFromFullyConnected(const FullyConnectedParams& p) {
-  Conv2DParams c{};
-  c.batch = p.rows;
-  c.in_h = c.in_w = c.out_h = c.out_w = 1;
-  c.in_c = p.in_features;
-  c.out_c = p.out_features;
-  c.kernel_h = c.kernel_w = 1;
-  c.stride_h = c.stride_w = 1;
-  c.dilation_h = c.dilation_w = 1;
-  c.groups = 1;
-  c.input_zero_point = p.input_zero_point;
-  c.output_zero_point = p.output_zero_point;
-  c.weight_type = p.weight_type;
-  c.requant = p.requant;
-  c.clamp = p.clamp;
-  return c;
-}
-
 size_t PackedSizeConv2D8cAvx2(const Conv2DParams& p) {
   const Gemm8cGeometry g = GeometryConv2D8cAvx2(p);
   return static_cast<size_t>(p.groups) * static_cast<size_t>(g.group_blocks) * g.block_bytes;
 }
 
 size_t PackedSizeFullyConnected8cAvx2(const FullyConnectedParams& p) {
-  return PackedSizeConv2D8cAvx2(Conv2DFromFullyConnected(p));
+  return PackedSizeConv2D8cAvx2(Conv2DOfFullyConnected(p));
 }
 
 void PackConv2D8cAvx2(const Conv2DParams& p, const void* weights, const int32_t* bias,
@@ -114,7 +96,7 @@ void PackConv2D8cAvx2(const Conv2DParams& p, const void* weights, const int32_t*
 
 void PackFullyConnected8cAvx2(const FullyConnectedParams& p, const void* weights,
                               const int32_t* bias, void* packed) {
-  PackConv2D8cAvx2(Conv2DFromFullyConnected(p), weights, bias, packed);
+  PackConv2D8cAvx2(Conv2DOfFullyConnected(p), weights, bias, packed);
 }
 
 }  // namespace qrt::kernels

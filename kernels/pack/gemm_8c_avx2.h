@@ -7,7 +7,7 @@
 // values (the OHWI row) for each of the group's out_c / groups output channels.
 // Each group's channels are cut into blocks of kGemm8cNr = 8 (its last block
 // padded with inert channels), and group g's blocks follow group g - 1's. A fully
-// connected layer is packed as the 1x1 convolution it is (Conv2DFromFullyConnected).
+// connected layer is packed as the 1x1 convolution it is (Conv2DOfFullyConnected).
 // K is padded with zero weights to Kp, a multiple of kGemm8cKr = 8. Each block is
 // one contiguous stream, every part a multiple of 32 bytes:
 //   int32 folded_bias[8]  bias[c] - (zx + offset) * sum_k w[c, k]   (mod 2^32)
@@ -70,10 +70,6 @@ struct Gemm8cGeometry {
 // Defined in this baseline translation unit and called by the kernels, so no
 // inline helper is shared between baseline and AVX2 code (see anchors: ODR).
 Gemm8cGeometry GeometryConv2D8cAvx2(const Conv2DParams& p);
-
-// The 1x1 convolution of p.rows pixels of p.in_features channels that a fully
-// connected layer is: its [N, K] weights are that convolution's OHWI weights.
-Conv2DParams Conv2DFromFullyConnected(const FullyConnectedParams& p);
 
 size_t PackedSizeConv2D8cAvx2(const Conv2DParams& p);
 size_t PackedSizeFullyConnected8cAvx2(const FullyConnectedParams& p);

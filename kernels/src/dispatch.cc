@@ -66,74 +66,56 @@ struct ElementwiseKernels {
 };
 
 [[maybe_unused]] void OverlayElementwise(KernelTable& t, Isa isa, const ElementwiseKernels& k) {
-  t.add.fn = k.add;
-  t.add.isa = isa;
-  t.mul.fn = k.mul;
-  t.mul.isa = isa;
-  t.max_pool2d.fn = k.max_pool2d;
-  t.max_pool2d.isa = isa;
-  t.average_pool2d.fn = k.average_pool2d;
-  t.average_pool2d.isa = isa;
-  t.concat.fn = k.concat;
-  t.concat.isa = isa;
-  t.lookup.fn = k.lookup;
-  t.lookup.isa = isa;
-  t.quantize.fn = k.quantize;
-  t.quantize.isa = isa;
-  t.dequantize.fn = k.dequantize;
-  t.dequantize.isa = isa;
+  t.add = {k.add, isa};
+  t.mul = {k.mul, isa};
+  t.max_pool2d = {k.max_pool2d, isa};
+  t.average_pool2d = {k.average_pool2d, isa};
+  t.concat = {k.concat, isa};
+  t.lookup = {k.lookup, isa};
+  t.quantize = {k.quantize, isa};
+  t.dequantize = {k.dequantize, isa};
 }
 
 }  // namespace
 
 // Fast paths overlay the entries they implement on the reference table, least
-// capable first, each only where it was built.
+// capable first, each only where it was built. A GEMM-shaped entry is
+// {{fn, isa}, packed_size, pack, channel_block} (dispatch.h: GemmKernel).
 KernelTable SelectKernels(Isa max_isa) {
   KernelTable t = ReferenceTable();
 #if QRT_HAVE_AVX2
   // Every x86 path at or above AVX2 (kNeon and up are another architecture).
   if (max_isa == Isa::kAvx2 || max_isa == Isa::kAvx512Vnni) {
-    t.conv2d.fn = qs8_conv2d_4x16__avx2;
-    t.conv2d.isa = Isa::kAvx2;
-    t.conv2d.packed_size = PackedSizeConv2D8cAvx2;
-    t.conv2d.pack = PackConv2D8cAvx2;
-    t.conv2d.channel_block = kGemm8cNr;
-    t.fully_connected.fn = qs8_fully_connected_4x16__avx2;
-    t.fully_connected.isa = Isa::kAvx2;
-    t.fully_connected.packed_size = PackedSizeFullyConnected8cAvx2;
-    t.fully_connected.pack = PackFullyConnected8cAvx2;
-    t.fully_connected.channel_block = kGemm8cNr;
-    t.depthwise_conv2d.fn = qs8_depthwise_conv2d_32c2__avx2;
-    t.depthwise_conv2d.isa = Isa::kAvx2;
-    t.depthwise_conv2d.packed_size = PackedSizeDepthwiseConv2dAvx2;
-    t.depthwise_conv2d.pack = PackDepthwiseConv2dAvx2;
-    t.depthwise_conv2d.channel_block = kDwAvx2MaxBlock;
-    t.transpose.fn = x8_transpose_interleave__avx2;
-    t.transpose.isa = Isa::kAvx2;
-    t.batch_matmul.fn = qs8_batch_matmul_4x16c2__avx2;
-    t.batch_matmul.isa = Isa::kAvx2;
+    t.conv2d = {
+        {qs8_conv2d_4x16__avx2, Isa::kAvx2}, PackedSizeConv2D8cAvx2, PackConv2D8cAvx2, kGemm8cNr};
+    t.fully_connected = {{qs8_fully_connected_4x16__avx2, Isa::kAvx2},
+                         PackedSizeFullyConnected8cAvx2,
+                         PackFullyConnected8cAvx2,
+                         kGemm8cNr};
+    t.depthwise_conv2d = {{qs8_depthwise_conv2d_32c2__avx2, Isa::kAvx2},
+                          PackedSizeDepthwiseConv2dAvx2,
+                          PackDepthwiseConv2dAvx2,
+                          kDwAvx2MaxBlock};
+    t.transpose = {x8_transpose_interleave__avx2, Isa::kAvx2};
+    t.batch_matmul = {qs8_batch_matmul_4x16c2__avx2, Isa::kAvx2};
   }
 #endif
 #if QRT_HAVE_AVX512VNNI
   // kAvx512Vnni is the most capable x86 path (kNeon and up are another architecture).
   if (max_isa == Isa::kAvx512Vnni) {
-    t.conv2d.fn = qs8_conv2d_4x16c4__avx512vnni;
-    t.conv2d.isa = Isa::kAvx512Vnni;
-    t.conv2d.packed_size = PackedSizeGemm16c4Vnni;
-    t.conv2d.pack = PackGemm16c4Vnni;
-    t.conv2d.channel_block = kGemm16c4Nr;
-    t.fully_connected.fn = qs8_fully_connected_4x16c4__avx512vnni;
-    t.fully_connected.isa = Isa::kAvx512Vnni;
-    t.fully_connected.packed_size = PackedSizeGemm16c4Vnni;
-    t.fully_connected.pack = PackGemm16c4Vnni;
-    t.fully_connected.channel_block = kGemm16c4Nr;
-    t.depthwise_conv2d.fn = qs8_depthwise_conv2d_64c4__avx512vnni;
-    t.depthwise_conv2d.isa = Isa::kAvx512Vnni;
-    t.depthwise_conv2d.packed_size = PackedSizeDepthwiseConv2dVnni;
-    t.depthwise_conv2d.pack = PackDepthwiseConv2dVnni;
-    t.depthwise_conv2d.channel_block = kDwVnniMaxBlock;
-    t.batch_matmul.fn = qs8_batch_matmul_4x64c4__avx512vnni;
-    t.batch_matmul.isa = Isa::kAvx512Vnni;
+    t.conv2d = {{qs8_conv2d_4x16c4__avx512vnni, Isa::kAvx512Vnni},
+                PackedSizeGemm16c4Vnni,
+                PackGemm16c4Vnni,
+                kGemm16c4Nr};
+    t.fully_connected = {{qs8_fully_connected_4x16c4__avx512vnni, Isa::kAvx512Vnni},
+                         PackedSizeGemm16c4Vnni,
+                         PackGemm16c4Vnni,
+                         kGemm16c4Nr};
+    t.depthwise_conv2d = {{qs8_depthwise_conv2d_64c4__avx512vnni, Isa::kAvx512Vnni},
+                          PackedSizeDepthwiseConv2dVnni,
+                          PackDepthwiseConv2dVnni,
+                          kDwVnniMaxBlock};
+    t.batch_matmul = {qs8_batch_matmul_4x64c4__avx512vnni, Isa::kAvx512Vnni};
   }
 #else
   static_cast<void>(max_isa);
@@ -141,21 +123,16 @@ KernelTable SelectKernels(Isa max_isa) {
 #if QRT_HAVE_NEON
   // Every Arm path; neondot replaces the GEMM kernels (same packed layout).
   if (max_isa == Isa::kNeon || max_isa == Isa::kNeonDot) {
-    t.conv2d.fn = qs8_conv2d_2x16c4__neon;
-    t.conv2d.isa = Isa::kNeon;
-    t.conv2d.packed_size = PackedSizeNeonGemm;
-    t.conv2d.pack = PackNeonGemm;
-    t.conv2d.channel_block = kNeonGemmNr;
-    t.fully_connected.fn = qs8_fully_connected_2x16c4__neon;
-    t.fully_connected.isa = Isa::kNeon;
-    t.fully_connected.packed_size = PackedSizeNeonGemm;
-    t.fully_connected.pack = PackNeonGemm;
-    t.fully_connected.channel_block = kNeonGemmNr;
-    t.depthwise_conv2d.fn = qs8_depthwise_conv2d_16c__neon;
-    t.depthwise_conv2d.isa = Isa::kNeon;
-    t.depthwise_conv2d.packed_size = PackedSizeNeonDepthwise;
-    t.depthwise_conv2d.pack = PackNeonDepthwise;
-    t.depthwise_conv2d.channel_block = kNeonDwNr;
+    t.conv2d = {
+        {qs8_conv2d_2x16c4__neon, Isa::kNeon}, PackedSizeNeonGemm, PackNeonGemm, kNeonGemmNr};
+    t.fully_connected = {{qs8_fully_connected_2x16c4__neon, Isa::kNeon},
+                         PackedSizeNeonGemm,
+                         PackNeonGemm,
+                         kNeonGemmNr};
+    t.depthwise_conv2d = {{qs8_depthwise_conv2d_16c__neon, Isa::kNeon},
+                          PackedSizeNeonDepthwise,
+                          PackNeonDepthwise,
+                          kNeonDwNr};
   }
 #endif
 #if QRT_HAVE_NEONDOT

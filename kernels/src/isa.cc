@@ -1,6 +1,7 @@
 #include "qrt/kernels/isa.h"
 
 #include <array>
+#include <cstdlib>
 #include <utility>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -104,6 +105,33 @@ Isa BestIsa(const CpuFeatures& cpu) {
   if (cpu.neon_dot) return Isa::kNeonDot;
   if (cpu.neon) return Isa::kNeon;
   return Isa::kReference;
+}
+
+IsaResolution ResolveIsa(std::string_view requested, std::string_view source) {
+  const CpuFeatures cpu = DetectCpuFeatures();
+  IsaResolution r;
+  if (requested.empty()) {
+    const char* env = std::getenv("QRT_ISA");
+    if (env == nullptr || *env == '\0') {
+      r.isa = BestIsa(cpu);
+      return r;
+    }
+    requested = env;
+    source = "QRT_ISA";
+  }
+  const std::optional<Isa> parsed = ParseIsa(requested);
+  if (!parsed) {
+    r.error = IsaRequestError::kUnknownName;
+    r.message = std::string(source) + " is '" + std::string(requested) +
+                "'; expected reference, avx2, avx512vnni, neon or neondot";
+  } else if (!CpuSupports(cpu, *parsed)) {
+    r.error = IsaRequestError::kUnsupportedByCpu;
+    r.message = std::string(source) + " asks for '" + std::string(requested) +
+                "', which this CPU does not support";
+  } else {
+    r.isa = *parsed;
+  }
+  return r;
 }
 
 }  // namespace qrt::kernels

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include "op_registry.h"
@@ -25,30 +24,14 @@ constexpr flatbuffers::uoffset_t kVerifierMaxDepth = 64;
 constexpr flatbuffers::uoffset_t kVerifierMaxTables = 10'000'000;
 
 Status SelectIsa(const LoadOptions& options, kernels::Isa* isa) {
-  const kernels::CpuFeatures cpu = kernels::DetectCpuFeatures();
-  std::string requested = options.max_isa;
-  const char* source = "LoadOptions::max_isa";
-  if (requested.empty()) {
-    const char* env = std::getenv("QRT_ISA");
-    if (env == nullptr || *env == '\0') {
-      *isa = kernels::BestIsa(cpu);
-      return Status::Ok();
-    }
-    requested = env;
-    source = "QRT_ISA";
+  const kernels::IsaResolution r = kernels::ResolveIsa(options.max_isa, "LoadOptions::max_isa");
+  if (r.error == kernels::IsaRequestError::kNone) {
+    *isa = r.isa;
+    return Status::Ok();
   }
-  const std::optional<kernels::Isa> parsed = kernels::ParseIsa(requested);
-  if (!parsed) {
-    return Status(StatusCode::kInvalidArgument,
-                  std::string(source) + " is '" + requested +
-                      "'; expected reference, avx2, avx512vnni, neon or neondot");
-  }
-  if (!kernels::CpuSupports(cpu, *parsed)) {
-    return Status(StatusCode::kUnsupportedIsa, std::string(source) + " asks for '" + requested +
-                                                   "', which this CPU does not support");
-  }
-  *isa = *parsed;
-  return Status::Ok();
+  return Status(r.error == kernels::IsaRequestError::kUnknownName ? StatusCode::kInvalidArgument
+                                                                  : StatusCode::kUnsupportedIsa,
+                r.message);
 }
 
 TensorInfo MakeInfo(const internal::TensorDesc& t) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/conv_cases.h"
 #include "kernels/gemm_check.h"
 #include "kernels/oracle.h"
 #include "qrt/kernels/dispatch.h"
@@ -53,43 +54,6 @@ struct ConvShape {
   WeightType type;
 };
 
-// Per-channel [lo, hi] of the exact accumulators of params.h's formula.
-void AccumulatorRanges(const Conv2DParams& p, const std::vector<int8_t>& in,
-                       const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
-                       std::vector<int64_t>* lo, std::vector<int64_t>* hi) {
-  const int cin_g = p.in_c / p.groups;
-  const int cout_g = p.out_c / p.groups;
-  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * cin_g;
-  lo->assign(static_cast<size_t>(p.out_c), INT64_MAX);
-  hi->assign(static_cast<size_t>(p.out_c), INT64_MIN);
-  for (int n = 0; n < p.batch; ++n) {
-    for (int y = 0; y < p.out_h; ++y) {
-      for (int x = 0; x < p.out_w; ++x) {
-        for (int c = 0; c < p.out_c; ++c) {
-          const int g = c / cout_g;
-          int64_t acc = bias[static_cast<size_t>(c)];
-          for (int ky = 0; ky < p.kernel_h; ++ky) {
-            for (int kx = 0; kx < p.kernel_w; ++kx) {
-              const int iy = y * p.stride_h - p.pad_top + ky * p.dilation_h;
-              const int ix = x * p.stride_w - p.pad_left + kx * p.dilation_w;
-              if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
-              for (int i = 0; i < cin_g; ++i) {
-                const size_t at =
-                    ((static_cast<size_t>(n) * p.in_h + iy) * p.in_w + ix) * p.in_c + g * cin_g + i;
-                const size_t k = (static_cast<size_t>(ky) * p.kernel_w + kx) * cin_g + i;
-                acc +=
-                    (in[at] - p.input_zero_point) * int64_t{w[static_cast<size_t>(c) * k_len + k]};
-              }
-            }
-          }
-          (*lo)[static_cast<size_t>(c)] = std::min((*lo)[static_cast<size_t>(c)], acc);
-          (*hi)[static_cast<size_t>(c)] = std::max((*hi)[static_cast<size_t>(c)], acc);
-        }
-      }
-    }
-  }
-}
-
 // One random case of shape s: image size, padding (asymmetric, up to the whole
 // receptive field), zero points, data and quantization drawn from seed.
 void RunRandomCase(const ConvShape& s, uint64_t seed) {
@@ -117,32 +81,20 @@ void RunRandomCase(const ConvShape& s, uint64_t seed) {
   p.out_w = (p.in_w + p.pad_left + pad_right - eff_w) / p.stride_w + 1;
   p.input_zero_point = rng.ZeroPoint();
   p.weight_type = s.type;
-  const bool int4 = s.type == WeightType::kInt4;
-  const int32_t w_min = int4 ? -8 : -127;
-  const int32_t w_max = int4 ? 7 : 127;
   const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * s.group_in_c;
   const auto out_c = static_cast<size_t>(p.out_c);
-  std::vector<int8_t> w = rng.Int8s(out_c * k_len, w_min, w_max);
-  if (rng.Int(0, 3) == 0) {
-    for (int8_t& v : w) v = static_cast<int8_t>(rng.Bool() ? w_min : w_max);
-  }
-  std::vector<int8_t> in =
-      rng.Int8s(static_cast<size_t>(p.batch) * p.in_h * p.in_w * static_cast<size_t>(p.in_c));
-  if (rng.Int(0, 7) == 0) {
-    std::fill(in.begin(), in.end(), static_cast<int8_t>(rng.Bool() ? -128 : 127));
-  }
-  const std::vector<int32_t> bias =
-      rng.Int(0, 7) == 0 ? rng.Int32s(out_c, INT32_MIN, INT32_MAX) : rng.Int32s(out_c, -5000, 5000);
+  const std::vector<int8_t> w = DrawWeights(out_c * k_len, s.type, rng);
+  const std::vector<int8_t> in =
+      DrawInput(static_cast<size_t>(p.batch) * p.in_h * p.in_w * static_cast<size_t>(p.in_c), rng);
+  const std::vector<int32_t> bias = DrawBias(out_c, rng);
   std::vector<int64_t> lo;
   std::vector<int64_t> hi;
-  AccumulatorRanges(p, in, w, bias, &lo, &hi);
+  ConvAccumulatorRanges(p, in, w, bias, &lo, &hi);
   const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
   p.output_zero_point = requant.zero_point;
   p.requant = requant.requant.View();
   p.clamp = requant.clamp;
-  const std::vector<uint8_t> int4_rows =
-      int4 ? PackInt4Rows(w, out_c, k_len) : std::vector<uint8_t>{};
-  const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
+  const KernelWeights weights(w, s.type, out_c, k_len);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);
   CAPTURE(p.in_w);
@@ -150,8 +102,8 @@ void RunRandomCase(const ConvShape& s, uint64_t seed) {
   CAPTURE(p.pad_left);
   CAPTURE(pad_bottom);
   CAPTURE(pad_right);
-  g_avx2_runs +=
-      ExpectGemmMatchesReference(Avx2Conv2D(), kernels::ref::Conv2D, p, in, weights, bias, rng);
+  g_avx2_runs += ExpectGemmMatchesReference(Avx2Conv2D(), kernels::ref::Conv2D, p, in,
+                                            weights.data(), bias, rng);
 }
 
 TEST_CASE("SelectKernels: the AVX2 convolution at kAvx2, the reference below") {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/conv_cases.h"
 #include "kernels/gemm_check.h"
 #include "kernels/oracle.h"
 #include "pack/depthwise_conv2d_tap_dwords.h"
@@ -71,39 +72,6 @@ struct DwShape {
   int max_in_h, max_in_w;
   WeightType type;
 };
-
-// Per-channel [lo, hi] of the exact accumulators of params.h's formula (groups ==
-// channels: one input channel per output channel).
-void AccumulatorRanges(const Conv2DParams& p, const std::vector<int8_t>& in,
-                       const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
-                       std::vector<int64_t>* lo, std::vector<int64_t>* hi) {
-  const auto channels = static_cast<size_t>(p.out_c);
-  const auto taps = static_cast<size_t>(p.kernel_h) * static_cast<size_t>(p.kernel_w);
-  lo->assign(channels, INT64_MAX);
-  hi->assign(channels, INT64_MIN);
-  for (int n = 0; n < p.batch; ++n) {
-    for (int y = 0; y < p.out_h; ++y) {
-      for (int x = 0; x < p.out_w; ++x) {
-        for (size_t c = 0; c < channels; ++c) {
-          int64_t acc = bias[c];
-          for (int ky = 0; ky < p.kernel_h; ++ky) {
-            for (int kx = 0; kx < p.kernel_w; ++kx) {
-              const int iy = y * p.stride_h - p.pad_top + ky * p.dilation_h;
-              const int ix = x * p.stride_w - p.pad_left + kx * p.dilation_w;
-              if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
-              const size_t at =
-                  ((static_cast<size_t>(n) * p.in_h + iy) * p.in_w + ix) * channels + c;
-              const size_t k = static_cast<size_t>(ky) * p.kernel_w + kx;
-              acc += (in[at] - p.input_zero_point) * int64_t{w[c * taps + k]};
-            }
-          }
-          (*lo)[c] = std::min((*lo)[c], acc);
-          (*hi)[c] = std::max((*hi)[c], acc);
-        }
-      }
-    }
-  }
-}
 
 // Counts the requantization mode the first block of p packs in.
 void CountFirstBlockMode(const Conv2DKernel& kernel, const Conv2DParams& p, const void* weights,
@@ -163,7 +131,7 @@ void RunRandomCase(const DwShape& s, uint64_t seed) {
                                                        : rng.Int32s(channels, -5000, 5000);
   std::vector<int64_t> lo;
   std::vector<int64_t> hi;
-  AccumulatorRanges(p, in, w, bias, &lo, &hi);
+  ConvAccumulatorRanges(p, in, w, bias, &lo, &hi);
   // Half the cases with a calibrated-like quantization only (blocks in the fast
   // mode), half with DrawRequantForRanges's extremes too (mostly the exact mode).
   DrawnRequant requant;
@@ -180,9 +148,7 @@ void RunRandomCase(const DwShape& s, uint64_t seed) {
   p.output_zero_point = requant.zero_point;
   p.requant = requant.requant.View();
   p.clamp = requant.clamp;
-  const std::vector<uint8_t> int4_rows =
-      int4 ? PackInt4Rows(w, channels, taps) : std::vector<uint8_t>{};
-  const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
+  const KernelWeights weights(w, s.type, channels, taps);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);
   CAPTURE(p.in_w);
@@ -195,9 +161,9 @@ void RunRandomCase(const DwShape& s, uint64_t seed) {
     const std::string isa_name = kernels::IsaName(path.isa);
     CAPTURE(isa_name);
     const Conv2DKernel kernel = Depthwise(path.isa);
-    CountFirstBlockMode(kernel, p, weights, bias);
+    CountFirstBlockMode(kernel, p, weights.data(), bias);
     path.runs +=
-        ExpectGemmMatchesReference(kernel, kernels::ref::Conv2D, p, in, weights, bias, rng);
+        ExpectGemmMatchesReference(kernel, kernels::ref::Conv2D, p, in, weights.data(), bias, rng);
   }
 }
 

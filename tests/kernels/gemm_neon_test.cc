@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/conv_cases.h"
 #include "kernels/gemm_check.h"
 #include "kernels/oracle.h"
 #include "qrt/kernels/dispatch.h"
@@ -65,67 +66,6 @@ struct ConvShape {
   WeightType type;
 };
 
-std::vector<int8_t> DrawWeights(size_t count, WeightType type, Rng& rng) {
-  const bool int4 = type == WeightType::kInt4;
-  const int32_t w_min = int4 ? -8 : -127;
-  const int32_t w_max = int4 ? 7 : 127;
-  std::vector<int8_t> w = rng.Int8s(count, w_min, w_max);
-  if (rng.Int(0, 3) == 0) {
-    for (int8_t& v : w) v = static_cast<int8_t>(rng.Bool() ? w_min : w_max);
-  }
-  return w;
-}
-
-std::vector<int8_t> DrawInput(size_t count, Rng& rng) {
-  std::vector<int8_t> in = rng.Int8s(count);
-  if (rng.Int(0, 7) == 0)
-    std::fill(in.begin(), in.end(), static_cast<int8_t>(rng.Bool() ? -128 : 127));
-  return in;
-}
-
-std::vector<int32_t> DrawBias(size_t count, Rng& rng) {
-  // Now and then anywhere in int32, so accumulators wrap as the reference's do.
-  return rng.Int(0, 7) == 0 ? rng.Int32s(count, INT32_MIN, INT32_MAX)
-                            : rng.Int32s(count, -5000, 5000);
-}
-
-// Per-channel [lo, hi] of the exact accumulators of a convolution (params.h), from
-// the reference's own arithmetic on every output pixel.
-void ConvAccumulatorRanges(const Conv2DParams& p, const std::vector<int8_t>& in,
-                           const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
-                           std::vector<int64_t>* lo, std::vector<int64_t>* hi) {
-  const int cin_g = p.in_c / p.groups;
-  const int cout_g = p.out_c / p.groups;
-  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * cin_g;
-  lo->assign(static_cast<size_t>(p.out_c), INT64_MAX);
-  hi->assign(static_cast<size_t>(p.out_c), INT64_MIN);
-  const int pixels = p.batch * p.out_h * p.out_w;
-  for (int m = 0; m < pixels; ++m) {
-    const int x = m % p.out_w;
-    const int y = m / p.out_w % p.out_h;
-    const int n = m / p.out_w / p.out_h;
-    for (int c = 0; c < p.out_c; ++c) {
-      const int g = c / cout_g;
-      int64_t acc = bias[static_cast<size_t>(c)];
-      for (int ky = 0; ky < p.kernel_h; ++ky) {
-        for (int kx = 0; kx < p.kernel_w; ++kx) {
-          const int iy = y * p.stride_h - p.pad_top + ky * p.dilation_h;
-          const int ix = x * p.stride_w - p.pad_left + kx * p.dilation_w;
-          if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
-          for (int i = 0; i < cin_g; ++i) {
-            const size_t at =
-                ((static_cast<size_t>(n) * p.in_h + iy) * p.in_w + ix) * p.in_c + g * cin_g + i;
-            const size_t k = (static_cast<size_t>(ky) * p.kernel_w + kx) * cin_g + i;
-            acc += (in[at] - p.input_zero_point) * int64_t{w[static_cast<size_t>(c) * k_len + k]};
-          }
-        }
-      }
-      (*lo)[static_cast<size_t>(c)] = std::min((*lo)[static_cast<size_t>(c)], acc);
-      (*hi)[static_cast<size_t>(c)] = std::max((*hi)[static_cast<size_t>(c)], acc);
-    }
-  }
-}
-
 void RunConvCase(Isa isa, const ConvShape& s, uint64_t seed) {
   Rng rng(seed);
   Conv2DParams p{};
@@ -166,10 +106,7 @@ void RunConvCase(Isa isa, const ConvShape& s, uint64_t seed) {
   p.output_zero_point = requant.zero_point;
   p.requant = requant.requant.View();
   p.clamp = requant.clamp;
-  const bool int4 = s.type == WeightType::kInt4;
-  const std::vector<uint8_t> int4_rows =
-      int4 ? PackInt4Rows(w, out_c, k_len) : std::vector<uint8_t>{};
-  const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
+  const KernelWeights weights(w, s.type, out_c, k_len);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);
   CAPTURE(p.in_w);
@@ -177,7 +114,7 @@ void RunConvCase(Isa isa, const ConvShape& s, uint64_t seed) {
   CAPTURE(p.pad_top);
   CAPTURE(p.pad_left);
   Runs(isa) += ExpectGemmMatchesReference(kernels::SelectKernels(isa).conv2d, kernels::ref::Conv2D,
-                                          p, in, weights, bias, rng);
+                                          p, in, weights.data(), bias, rng);
 }
 
 void RunFullyConnectedCase(Isa isa, int rows, int k, int n, WeightType type, uint64_t seed) {
@@ -209,12 +146,10 @@ void RunFullyConnectedCase(Isa isa, int rows, int k, int n, WeightType type, uin
   p.output_zero_point = requant.zero_point;
   p.requant = requant.requant.View();
   p.clamp = requant.clamp;
-  const bool int4 = type == WeightType::kInt4;
-  const std::vector<uint8_t> int4_rows =
-      int4 ? PackInt4Rows(w, n_out, k_len) : std::vector<uint8_t>{};
-  const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
-  Runs(isa) += ExpectGemmMatchesReference(kernels::SelectKernels(isa).fully_connected,
-                                          kernels::ref::FullyConnected, p, in, weights, bias, rng);
+  const KernelWeights weights(w, type, n_out, k_len);
+  Runs(isa) +=
+      ExpectGemmMatchesReference(kernels::SelectKernels(isa).fully_connected,
+                                 kernels::ref::FullyConnected, p, in, weights.data(), bias, rng);
 }
 
 // (Function pointers are compared inside extra parentheses: doctest cannot print them.)

@@ -99,7 +99,7 @@ void qs8_conv2d_2x16c4__neon(const Conv2DParams& p, const int8_t* input, const v
 void qs8_fully_connected_2x16c4__neon(const FullyConnectedParams& p, const int8_t* input,
                                       const void* packed_weights, const int32_t* bias,
                                       int8_t* output, const OutputTile& tile) {
-  qs8_conv2d_2x16c4__neon(NeonConv2DOfFullyConnected(p), input, packed_weights, bias, output, tile);
+  qs8_conv2d_2x16c4__neon(Conv2DOfFullyConnected(p), input, packed_weights, bias, output, tile);
 }
 
 }  // namespace qrt::kernels

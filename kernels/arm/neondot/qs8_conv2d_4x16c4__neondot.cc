@@ -98,8 +98,7 @@ void qs8_conv2d_4x16c4__neondot(const Conv2DParams& p, const int8_t* input,
 void qs8_fully_connected_4x16c4__neondot(const FullyConnectedParams& p, const int8_t* input,
                                          const void* packed_weights, const int32_t* bias,
                                          int8_t* output, const OutputTile& tile) {
-  qs8_conv2d_4x16c4__neondot(NeonConv2DOfFullyConnected(p), input, packed_weights, bias, output,
-                             tile);
+  qs8_conv2d_4x16c4__neondot(Conv2DOfFullyConnected(p), input, packed_weights, bias, output, tile);
 }
 
 }  // namespace qrt::kernels

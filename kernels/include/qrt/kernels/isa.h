@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace qrt::kernels {
@@ -30,5 +31,21 @@ bool CpuSupports(const CpuFeatures& cpu, Isa isa);
 
 // The most capable path the CPU supports.
 Isa BestIsa(const CpuFeatures& cpu);
+
+// Why ResolveIsa could not honour a request.
+enum class IsaRequestError { kNone, kUnknownName, kUnsupportedByCpu };
+
+struct IsaResolution {
+  IsaRequestError error = IsaRequestError::kNone;
+  Isa isa = Isa::kReference;  // the path to load with, when error is kNone
+  std::string message;        // otherwise, why not, naming where the request came from
+};
+
+// The one rule for the path a model loads with (LoadOptions::max_isa, the
+// benchmarks' --isa): `requested` if it is not empty (called `source` in the
+// message), else the QRT_ISA environment variable if it is set and not empty,
+// else BestIsa of this CPU. A name ParseIsa does not know, or a path this CPU
+// does not support, is an error, never quietly replaced by another path.
+IsaResolution ResolveIsa(std::string_view requested, std::string_view source);
 
 }  // namespace qrt::kernels

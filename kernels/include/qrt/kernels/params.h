@@ -63,6 +63,13 @@ struct FullyConnectedParams {
   OutputClamp clamp;
 };
 
+// The 1x1 convolution that a fully connected layer is: p.rows pixels [rows, 1, 1,
+// in_features], whose [out_features, in_features] weights are that convolution's OHWI
+// weights, so one GEMM kernel and one packer serve both operators. Defined in a
+// baseline translation unit (not inline) so that no helper is shared between
+// baseline and ISA-flagged code (ODR).
+Conv2DParams Conv2DOfFullyConnected(const FullyConnectedParams& p);
+
 // The part of a GEMM-shaped output that one kernel call computes: rows
 // [m_begin, m_end) and channels [n_begin, n_end) of the output viewed as [M, N]
 // (fully connected: M = rows, N = out_features; convolution: M = batch * out_h *

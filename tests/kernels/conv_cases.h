@@ -1,0 +1,103 @@
+// The drawing side of the random GEMM-shaped kernel cases (convolution, depthwise
+// convolution, fully connected) that gemm_check.h checks: weights, inputs and
+// biases drawn with now and then the extremes, the exact per-channel accumulator
+// ranges a convolution's output quantization is drawn from, and the weights in
+// the form the kernels take them. Every test draws in the same order from its own
+// seed, so a case is reproduced by its seed alone.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/oracle.h"
+#include "qrt/kernels/params.h"
+#include "util/random.h"
+
+namespace qrt::test {
+
+// count weights of `type`'s range; now and then every one at an end of it.
+inline std::vector<int8_t> DrawWeights(size_t count, kernels::WeightType type, Rng& rng) {
+  const bool int4 = type == kernels::WeightType::kInt4;
+  const int32_t w_min = int4 ? -8 : -127;
+  const int32_t w_max = int4 ? 7 : 127;
+  std::vector<int8_t> w = rng.Int8s(count, w_min, w_max);
+  if (rng.Int(0, 3) == 0) {
+    for (int8_t& v : w) v = static_cast<int8_t>(rng.Bool() ? w_min : w_max);
+  }
+  return w;
+}
+
+// count int8 activations; now and then all -128 or all 127.
+inline std::vector<int8_t> DrawInput(size_t count, Rng& rng) {
+  std::vector<int8_t> in = rng.Int8s(count);
+  if (rng.Int(0, 7) == 0) {
+    std::fill(in.begin(), in.end(), static_cast<int8_t>(rng.Bool() ? -128 : 127));
+  }
+  return in;
+}
+
+// count biases; now and then anywhere in int32, so accumulators wrap as the
+// reference's do.
+inline std::vector<int32_t> DrawBias(size_t count, Rng& rng) {
+  return rng.Int(0, 7) == 0 ? rng.Int32s(count, INT32_MIN, INT32_MAX)
+                            : rng.Int32s(count, -5000, 5000);
+}
+
+// Per-channel [lo, hi] of the exact accumulators of a (grouped, also depthwise)
+// convolution over every output pixel, summed in int64 by params.h's formula: the
+// reference run with an identity requantization would saturate.
+inline void ConvAccumulatorRanges(const kernels::Conv2DParams& p, const std::vector<int8_t>& in,
+                                  const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                                  std::vector<int64_t>* lo, std::vector<int64_t>* hi) {
+  const int cin_g = p.in_c / p.groups;
+  const int cout_g = p.out_c / p.groups;
+  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * cin_g;
+  lo->assign(static_cast<size_t>(p.out_c), INT64_MAX);
+  hi->assign(static_cast<size_t>(p.out_c), INT64_MIN);
+  for (int m = 0; m < p.batch * p.out_h * p.out_w; ++m) {
+    const int x = m % p.out_w;
+    const int y = m / p.out_w % p.out_h;
+    const int n = m / p.out_w / p.out_h;
+    for (int c = 0; c < p.out_c; ++c) {
+      const int g = c / cout_g;
+      int64_t acc = bias[static_cast<size_t>(c)];
+      for (int ky = 0; ky < p.kernel_h; ++ky) {
+        for (int kx = 0; kx < p.kernel_w; ++kx) {
+          const int iy = y * p.stride_h - p.pad_top + ky * p.dilation_h;
+          const int ix = x * p.stride_w - p.pad_left + kx * p.dilation_w;
+          if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
+          for (int i = 0; i < cin_g; ++i) {
+            const size_t at =
+                ((static_cast<size_t>(n) * p.in_h + iy) * p.in_w + ix) * p.in_c + g * cin_g + i;
+            const size_t k = (static_cast<size_t>(ky) * p.kernel_w + kx) * cin_g + i;
+            acc += (in[at] - p.input_zero_point) * int64_t{w[static_cast<size_t>(c) * k_len + k]};
+          }
+        }
+      }
+      (*lo)[static_cast<size_t>(c)] = std::min((*lo)[static_cast<size_t>(c)], acc);
+      (*hi)[static_cast<size_t>(c)] = std::max((*hi)[static_cast<size_t>(c)], acc);
+    }
+  }
+}
+
+// Weights [rows, row_len] as the kernels take them: int8 values as they are, int4
+// ones packed a row at a time (oracle.h). Not copyable: data() may point into it.
+class KernelWeights {
+ public:
+  KernelWeights(const std::vector<int8_t>& w, kernels::WeightType type, size_t rows, size_t row_len)
+      : int4_rows_(type == kernels::WeightType::kInt4 ? PackInt4Rows(w, rows, row_len)
+                                                      : std::vector<uint8_t>{}),
+        data_(type == kernels::WeightType::kInt4 ? static_cast<const void*>(int4_rows_.data())
+                                                 : w.data()) {}
+  KernelWeights(const KernelWeights&) = delete;
+  KernelWeights& operator=(const KernelWeights&) = delete;
+
+  const void* data() const { return data_; }
+
+ private:
+  std::vector<uint8_t> int4_rows_;
+  const void* data_;
+};
+
+}  // namespace qrt::test
