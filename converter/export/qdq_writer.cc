@@ -105,11 +105,18 @@ class QdqWriter {
   QdqWriter(const Graph& graph, ActivationQuantMap quant, const QuantizeOptions& options)
       : graph_(graph), quant_(std::move(quant)), options_(options) {
     for (const auto& [name, tensor] : graph.tensors) names_.insert(name);
-    for (const Node& node : graph.nodes) names_.insert(node.name);
     opset_ = std::max<int64_t>(graph.opset_version, 13);
+    // The first opsets of HardSwish and LayerNormalization, as nodes or chain steps.
     for (const Node& node : graph.nodes) {
-      if (node.op_type == "HardSwish") opset_ = std::max<int64_t>(opset_, 14);
-      if (node.op_type == "LayerNormalization") opset_ = std::max<int64_t>(opset_, 17);
+      std::vector<std::string> ops = {node.op_type};
+      for (const auto& [key, value] : node.attributes) {
+        const auto* op = std::get_if<std::string>(&value);
+        if (op != nullptr && key.ends_with(":op")) ops.push_back(*op);
+      }
+      for (const std::string& op : ops) {
+        if (op == "HardSwish") opset_ = std::max<int64_t>(opset_, 14);
+        if (op == "LayerNormalization") opset_ = std::max<int64_t>(opset_, 17);
+      }
     }
   }
 
@@ -268,8 +275,65 @@ class QdqWriter {
       const Tensor* t = graph_.FindTensor(inputs[i]);
       inputs[i] = t != nullptr && t->is_constant() ? Constant(inputs[i]) : Dequantized(inputs[i]);
     }
+    const std::optional<FusedClamp> clamp = GetFusedClamp(node);
+    std::vector<std::string> outputs, values;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      const std::string& out = node.outputs[i];
+      // A quantized graph output's name belongs to its final DequantizeLinear.
+      values.push_back(QuantOf(out) != nullptr && IsGraphOutput(out) ? Unique(out + "_float")
+                                                                     : out);
+      outputs.push_back(i == 0 && clamp ? Unique(out + "_unclamped") : values.back());
+    }
+    QRT_RETURN_IF_ERROR(AddOnnxNodes(node, inputs, outputs));
+    if (clamp) AddClamp(node, *clamp, outputs[0], values[0]);
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (!node.outputs[i].empty() && QuantOf(node.outputs[i]) != nullptr) {
+        Quantize(node.outputs[i], values[i]);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // `node` as ONNX nodes reading `inputs` and writing `outputs`: the node itself, or
+  // the ONNX operators a node the passes made stands for (Swish: x * Sigmoid(x);
+  // PointwiseChain: its steps in order). The chain's intermediates stay float, as the
+  // .qrt computes the whole chain as one LOOKUP.
+  Status AddOnnxNodes(const Node& node, std::vector<std::string> inputs,
+                      const std::vector<std::string>& outputs) {
+    if (node.op_type == "Swish") {
+      const std::string gate = Unique(outputs[0] + "_sigmoid");
+      AddOp("Sigmoid", node.name + "_sigmoid", {inputs[0]}, gate);
+      AddOp("Mul", node.name, {inputs[0], gate}, outputs[0]);
+      return Status::Ok();
+    }
+    if (node.op_type == "PointwiseChain") {
+      std::string x = inputs[0];
+      const int64_t steps = node.GetInt("steps", 0);
+      for (int64_t k = 0; k < steps; ++k) {
+        const std::string prefix = "step" + std::to_string(k) + ":";
+        Node step;
+        step.name = node.name + "_step" + std::to_string(k);
+        step.op_type = node.GetString(prefix + "op", "");
+        step.inputs.resize(static_cast<size_t>(node.GetInt(prefix + "inputs", 1)));
+        step.inputs.at(static_cast<size_t>(node.GetInt(prefix + "x", 0))) = x;
+        for (const auto& [key, value] : node.attributes) {
+          if (!key.starts_with(prefix)) continue;
+          const std::string what = key.substr(prefix.size());
+          if (what.starts_with("attr:")) {
+            step.attributes[what.substr(5)] = value;
+          } else if (what.starts_with("in") && what != "inputs") {
+            step.inputs.at(std::stoul(what.substr(2))) =
+                AddInitializer(std::get<TensorData>(value), step.name + "_" + what.substr(2));
+          }
+        }
+        const std::string y = k + 1 == steps ? outputs[0] : Unique(step.name);
+        QRT_RETURN_IF_ERROR(AddOnnxNodes(step, step.inputs, {y}));
+        x = y;
+      }
+      return Status::Ok();
+    }
     onnx::NodeProto* n = g_->add_node();
-    n->set_name(node.name);
+    n->set_name(Unique(node.name));
     n->set_op_type(node.op_type);
     n->set_domain(node.domain);
     for (const auto& [key, value] : node.attributes) {
@@ -279,23 +343,7 @@ class QdqWriter {
     }
     QRT_RETURN_IF_ERROR(UpgradeOpset(node, &inputs, n));
     for (const std::string& i : inputs) n->add_input(i);
-
-    const std::optional<FusedClamp> clamp = GetFusedClamp(node);
-    std::vector<std::string> quantize;  // outputs to follow with QuantizeLinear
-    for (size_t i = 0; i < node.outputs.size(); ++i) {
-      const std::string& out = node.outputs[i];
-      const bool quantized = !out.empty() && QuantOf(out) != nullptr;
-      // A quantized graph output's name belongs to its final DequantizeLinear.
-      std::string value = quantized && IsGraphOutput(out) ? Unique(out + "_float") : out;
-      if (i == 0 && clamp) {
-        const std::string unclamped = Unique(out + "_unclamped");
-        n->add_output(unclamped);
-        AddClamp(node, *clamp, unclamped, value);
-      } else {
-        n->add_output(value);
-      }
-      if (quantized) Quantize(out, value);
-    }
+    for (const std::string& o : outputs) n->add_output(o);
     return Status::Ok();
   }
 

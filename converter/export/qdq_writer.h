@@ -22,7 +22,10 @@ namespace qrt::converter {
 //     initializers quantized per output channel exactly as the .qrt's (int4-range
 //     values where `options` asks for int4), read through a per-axis
 //     DequantizeLinear; their bias is int32 at scale Sx * Sw[c], as the .qrt's;
-//   - a fused clamp becomes a Relu (or Clip) after its node again;
+//   - a fused clamp becomes a Relu (or Clip) after its node again; the passes' own
+//     node types become ONNX operators again (Swish: x * Sigmoid(x); PointwiseChain:
+//     its steps, with float intermediates, as the .qrt's one LOOKUP has no rounding
+//     between them);
 //   - operators whose form changed between the graph's opset and the written one
 //     (Clip's bounds, Pad's pads, Slice's starts/ends, the axes of Squeeze,
 //     Unsqueeze, ReduceSum and Split, Softmax's axis) are rewritten to the new form.

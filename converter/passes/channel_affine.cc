@@ -110,10 +110,10 @@ bool FoldChannelAffine(Graph* graph, size_t producer_index, const ChannelAffine&
   if (!target) return false;
   // New constants rather than edits in place: the old ones may have other readers.
   Node& producer = graph->nodes[producer_index];
-  const std::string weight_name = UniqueTensorName(*graph, producer.inputs[1] + "_bn");
+  const std::string weight_name = UniqueTensorName(*graph, producer.inputs[1] + "_folded");
   SetConstant(graph, weight_name, ScaleChannels(*target->weight, target->channel_axis, affine));
   const std::string bias_name = UniqueTensorName(
-      *graph, (producer.HasInput(2) ? producer.inputs[2] : producer.inputs[1]) + "_bn_bias");
+      *graph, (producer.HasInput(2) ? producer.inputs[2] : producer.inputs[1]) + "_folded_bias");
   SetConstant(graph, bias_name, FoldedBias(target->bias, target->bias_factor, affine));
   producer.inputs.resize(3);
   producer.inputs[1] = weight_name;

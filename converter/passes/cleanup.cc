@@ -8,12 +8,13 @@ Status RunCleanupPasses(Graph* graph) {
   // of HardSwish, BatchNormalization parameters computed by subgraphs); HardSwish
   // matching must see its Clip before FuseActivations moves it onto the Add. MatMul+Add
   // fuses before FuseActivations so that a Relu after the Add lands on the Gemm; a
-  // convolution's bias Add likewise, and before FoldBatchNorms, which needs the
-  // convolution as the BatchNormalization's producer.
+  // convolution's constant Mul / Add likewise, and before FoldBatchNorms, which needs
+  // the convolution as the BatchNormalization's producer. Pointwise chains merge after
+  // every pattern above has matched and every clamp that can go onto a producer has.
   using Pass = Status (*)(Graph*, bool*);
-  constexpr Pass kPasses[] = {FoldConstants,   RemoveIdentities, FuseConvBias,  FoldBatchNorms,
-                              FuseMatMulAdd,   FuseHardSwish,    FuseLayerNorm, FuseSwish,
-                              FuseActivations, RemoveDeadCode};
+  constexpr Pass kPasses[] = {FoldConstants,   RemoveIdentities,    FuseConvAffine, FoldBatchNorms,
+                              FuseMatMulAdd,   FuseHardSwish,       FuseLayerNorm,  FuseSwish,
+                              FuseActivations, FusePointwiseChains, RemoveDeadCode};
   // Every change removes a node or a tensor, so the loop ends.
   for (bool any_change = true; any_change;) {
     any_change = false;

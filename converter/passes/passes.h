@@ -34,14 +34,16 @@ Status RemoveIdentities(Graph* graph, bool* changed);
 // nodes stay intact. A BatchNormalization that cannot be folded stays.
 Status FoldBatchNorms(Graph* graph, bool* changed);
 
-// Fuses Add(Conv or ConvTranspose output, C) (either operand order) into the
-// convolution's bias when C is a float constant with one value, or one value per
-// output channel broadcast along the channel dim alone ([C, 1, 1], [1, C, 1, 1]), and
-// the convolution's output has no other reader. Exporters write the bias of a
-// ConvTranspose this way (PP-OCR's detection head); the quantizer then needs no
-// separate Add with a constant operand. A clamp fused into the Add moves onto the
-// convolution, and a BatchNormalization after the Add can then fold into it.
-Status FuseConvBias(Graph* graph, bool* changed);
+// Folds Mul(Conv or ConvTranspose output, C) and Add(..., C) (either operand order)
+// into the convolution's weights and bias when C is a float constant with one value,
+// or one value per output channel broadcast along the channel dim alone ([C, 1, 1],
+// [1, C, 1, 1]), and the convolution's output has no other reader (the folding rules
+// of FoldBatchNorms). Exporters write a ConvTranspose's bias this way (PP-OCR's
+// detection head), and PP-LCNetV3 scales and shifts every convolution's output by
+// learned scalars; folded, they cost neither a LOOKUP each nor its rounding. A clamp
+// fused into the Mul or Add moves onto the convolution, and a BatchNormalization
+// after it can then fold into it.
+Status FuseConvAffine(Graph* graph, bool* changed);
 
 // Fuses MatMul(A, B) followed by Add(_, C) (either operand order) into one
 // Gemm(A, B, C) with transB = 0, when A's shape is known (an A of rank above 2 is
@@ -78,6 +80,15 @@ Status FuseSwish(Graph* graph, bool* changed);
 // producer's output has no other reader and is not a graph output; clamps on a
 // producer that already has one combine when their ranges overlap.
 Status FuseActivations(Graph* graph, bool* changed);
+
+// Merges chains of pointwise nodes into one PointwiseChain node
+// (converter/reference/ops/pointwise_chain.cc) computing their composition: each link
+// an activation the quantizer emits as a LOOKUP, or a binary op with one scalar constant
+// operand, and every intermediate read by the next link alone and not a graph output.
+// The quantizer then emits one LOOKUP and one rounding to int8 per chain instead of one
+// per link (PP-LCNetV3 scales and shifts every HardSwish's output by learned scalars).
+// A link's fused clamp becomes a Clip step, the last link's moves onto the chain.
+Status FusePointwiseChains(Graph* graph, bool* changed);
 
 // Removes nodes none of whose outputs reaches a graph output, then tensors that no
 // node, graph input or graph output refers to (unused initializers included).

@@ -22,9 +22,9 @@ namespace {
 using calib::ActivationQuant;
 
 // Pointwise functions of one activation: each becomes a LOOKUP table.
-const std::set<std::string_view> kPointwiseOps = {"Relu",      "LeakyRelu", "Clip", "HardSigmoid",
-                                                  "HardSwish", "Sigmoid",   "Tanh", "Sqrt",
-                                                  "Erf",       "Gelu",      "Swish"};
+const std::set<std::string_view> kPointwiseOps = {
+    "Relu", "LeakyRelu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid",
+    "Tanh", "Sqrt",      "Erf",  "Gelu",        "Swish",     "PointwiseChain"};
 // Binary ops: ADD / MUL of two activations, or a LOOKUP with a scalar constant.
 const std::set<std::string_view> kBinaryOps = {"Add", "Sub", "Mul", "Div", "Pow", "Min", "Max"};
 // Ops that become byte copies (RESHAPE, with TRANSPOSEs where the layout requires).

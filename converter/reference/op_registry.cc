@@ -10,7 +10,8 @@ const OpKernel* FindOpKernel(std::string_view op_type) {
   static const std::map<std::string_view, OpKernel> table = [] {
     std::map<std::string_view, OpKernel> t;
     for (auto family : {ActivationKernels, BinaryKernels, ConvKernels, MatMulKernels, PoolKernels,
-                        NormalizationKernels, ShapeKernels, DataMovementKernels, ResizeKernels}) {
+                        NormalizationKernels, ShapeKernels, DataMovementKernels, ResizeKernels,
+                        PointwiseChainKernels}) {
       for (const OpKernel& k : family()) t.emplace(k.op_type, k);
     }
     return t;

@@ -71,4 +71,41 @@ qrt_convert_fails(output_is_directory "is a directory"
 qrt_convert_fails(unwritable_output "does not exist"
                   ${QRT_CONVERT_DIR}/small.onnx --calib random:2 -o ${QRT_CONVERT_DIR}/no/such/dir/out.qrt)
 
+# The detector-like upsampler (ConvTranspose, bias Add, BN, ReLU, Sigmoid at opset 11)
+# converts and runs, and both models' --emit-qdq output passes ONNX's C++ checker
+# and strict shape inference (check_qdq_onnx) in QDQ form at opset 13 or later.
+# ONNX's imported targets are local to converter/; the checker lives in target onnx.
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
+add_executable(check_qdq_onnx ${CMAKE_CURRENT_LIST_DIR}/check_qdq_onnx.cc)
+target_link_libraries(check_qdq_onnx PRIVATE onnx onnx_proto qrt_warnings)
+file(MAKE_DIRECTORY ${QRT_CONVERT_DIR}/upsampler_samples)
+add_test(NAME convert_cli.make_upsampler
+         COMMAND make_small_onnx ${QRT_CONVERT_DIR}/upsampler.onnx
+                 ${QRT_CONVERT_DIR}/upsampler_samples/x.npy upsampler)
+set_tests_properties(convert_cli.make_upsampler PROPERTIES FIXTURES_SETUP qrt_upsampler_onnx)
+add_test(NAME convert_cli.upsampler
+         COMMAND ${QRT_CONVERT_CHECK} -DMODE=convert -DCASE=int8 -DMODEL=upsampler -DMIN_LAYERS=4
+                 "-DFLAGS=--emit-qdq;${QRT_CONVERT_DIR}/upsampler.qdq.onnx"
+                 ${QRT_CONVERT_CHECK_SCRIPT})
+set_tests_properties(convert_cli.upsampler PROPERTIES FIXTURES_REQUIRED qrt_upsampler_onnx
+                                                      FIXTURES_SETUP qrt_upsampler_int8)
+add_test(NAME convert_cli.upsampler.run
+         COMMAND qrt-run ${QRT_CONVERT_DIR}/upsampler_int8.qrt
+                 --input x=${QRT_CONVERT_DIR}/upsampler_samples/x.npy
+                 --output-dir ${QRT_CONVERT_DIR}/out_upsampler)
+add_test(NAME convert_cli.upsampler.qdq
+         COMMAND check_qdq_onnx ${QRT_CONVERT_DIR}/upsampler.qdq.onnx)
+set_tests_properties(convert_cli.upsampler.run convert_cli.upsampler.qdq
+                     PROPERTIES FIXTURES_REQUIRED qrt_upsampler_int8)
+add_test(NAME convert_cli.qdq
+         COMMAND ${QRT_CONVERT_CHECK} -DMODE=convert -DCASE=qdq
+                 "-DFLAGS=--emit-qdq;${QRT_CONVERT_DIR}/small.qdq.onnx" ${QRT_CONVERT_CHECK_SCRIPT})
+set_tests_properties(convert_cli.qdq PROPERTIES FIXTURES_REQUIRED qrt_small_onnx
+                                                FIXTURES_SETUP qrt_small_qdq)
+add_test(NAME convert_cli.qdq.check COMMAND check_qdq_onnx ${QRT_CONVERT_DIR}/small.qdq.onnx)
+set_tests_properties(convert_cli.qdq.check PROPERTIES FIXTURES_REQUIRED qrt_small_qdq)
+list(APPEND QRT_CONVERT_TESTS convert_cli.make_upsampler convert_cli.upsampler
+     convert_cli.upsampler.run convert_cli.upsampler.qdq convert_cli.qdq convert_cli.qdq.check)
+
 set_tests_properties(convert_cli.make_model ${QRT_CONVERT_TESTS} PROPERTIES LABELS "fast;converter")

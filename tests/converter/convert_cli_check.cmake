@@ -1,14 +1,21 @@
 # Runs one qrt-convert CLI case for convert_cli.cmake (cmake -P, so the checks need
 # nothing beyond CMake):
-#   -DMODE=convert -DCASE=NAME -DFLAGS=...: converts DIR/small.onnx with FLAGS and
-#     random calibration and evaluation data into DIR/small_NAME.qrt and .json,
-#     and checks that every output's SQNR in the report exceeds 25 dB.
+#   -DMODE=convert -DCASE=NAME -DFLAGS=... [-DMODEL=small] [-DMIN_LAYERS=10]:
+#     converts DIR/MODEL.onnx with FLAGS and random calibration and evaluation data
+#     into DIR/MODEL_NAME.qrt and .json, and checks that every output's SQNR in the
+#     report exceeds 25 dB and that it lists at least MIN_LAYERS layers.
 #   -DMODE=fail -DEXPECTED=REGEX -DARGS=...: qrt-convert ARGS (plus -o and --report
 #     in DIR unless ARGS has -o) exits non-zero, stderr matches REGEX, and neither
 #     output nor any staged file exists afterwards.
 cmake_minimum_required(VERSION 3.25)
 
 set(min_sqnr 25)
+if(NOT MODEL)
+  set(MODEL small)
+endif()
+if(NOT MIN_LAYERS)
+  set(MIN_LAYERS 10)
+endif()
 
 function(check_no_outputs)
   file(GLOB leftovers ${DIR}/*.partial-* ${ARGN})
@@ -18,8 +25,8 @@ function(check_no_outputs)
 endfunction()
 
 if(MODE STREQUAL "convert")
-  set(report ${DIR}/small_${CASE}.json)
-  set(args ${DIR}/small.onnx -o ${DIR}/small_${CASE}.qrt --calib random:16 --eval random:8
+  set(report ${DIR}/${MODEL}_${CASE}.json)
+  set(args ${DIR}/${MODEL}.onnx -o ${DIR}/${MODEL}_${CASE}.qrt --calib random:16 --eval random:8
            --report ${report} ${FLAGS})
   execute_process(COMMAND ${QRT_CONVERT} ${args} RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
@@ -42,7 +49,7 @@ if(MODE STREQUAL "convert")
   endforeach()
   string(JSON layers LENGTH "${json}" layers)
   string(JSON qrt_bytes GET "${json}" sizes qrt_bytes)
-  if(layers LESS 10 OR NOT qrt_bytes GREATER 0)
+  if(layers LESS MIN_LAYERS OR NOT qrt_bytes GREATER 0)
     message(FATAL_ERROR "${report}: ${layers} layers and ${qrt_bytes} bytes")
   endif()
 elseif(MODE STREQUAL "fail")

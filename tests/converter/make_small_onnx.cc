@@ -1,14 +1,20 @@
-// Writes the small float ONNX model the qrt-convert CLI tests convert, and one
-// input for it as .npy:
+// Writes a small float ONNX model the qrt-convert CLI tests convert, and one input
+// for it as .npy:
 //
-//   make_small_onnx MODEL.onnx INPUT.npy
+//   make_small_onnx MODEL.onnx INPUT.npy [classifier|upsampler]
 //
+// classifier (the default):
 // x [1,3,16,16] -> Conv-BN-ReLU -> residual block (Conv-BN-ReLU, Conv-BN, Add,
 // ReLU) -> squeeze-and-excitation (GlobalAveragePool, 1x1 Conv-ReLU, 1x1 Conv,
 // HardSigmoid, Mul) -> GlobalAveragePool -> Flatten -> Gemm -> y [1,10]: the
 // patterns the clean-up passes fuse (BatchNormalization folding, ReLU fusion) and
 // every kind of operator the emitter handles differently (CONV_2D, ADD, MUL,
 // LOOKUP, pooling, FULLY_CONNECTED).
+//
+// upsampler, at opset 11 like PP-OCRv4's detector, whose head it copies: x
+// [1,3,16,16] -> Conv-BN-ReLU, Mul and Add of scalars -> ConvTranspose 2x2 /
+// stride 2, Add of a [1,C,1,1] bias, BN, ReLU -> ConvTranspose to one channel, Add
+// of a [1,1,1,1] bias -> Sigmoid -> y [1,1,64,64].
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
@@ -24,9 +30,9 @@ namespace {
 
 class ModelWriter {
  public:
-  ModelWriter() {
+  explicit ModelWriter(int64_t opset = 13) {
     model_.set_ir_version(8);
-    model_.add_opset_import()->set_version(13);
+    model_.add_opset_import()->set_version(opset);
   }
 
   onnx::GraphProto* graph() { return model_.mutable_graph(); }
@@ -142,15 +148,44 @@ onnx::ModelProto SmallModel() {
   return m.model();
 }
 
+onnx::ModelProto UpsamplerModel() {
+  ModelWriter m(11);
+  m.Input("x", {1, 3, 16, 16});
+  const std::string stem =
+      m.Node("Relu", {m.BatchNorm(m.Conv("x", "stem", 3, 8, 3), "stem_bn", 8)}, "stem_relu")
+          ->output(0);
+  // ONNX ConvTranspose weights are [C_in, C_out, KH, KW].
+  const auto up = [&m](const std::string& x, const std::string& y, int64_t in_c, int64_t out_c) {
+    onnx::NodeProto* n =
+        m.Node("ConvTranspose", {x, m.Constant(y + ".w", {in_c, out_c, 2, 2}, 0, 0.5f)}, y);
+    ModelWriter::Ints(n, "kernel_shape", {2, 2});
+    ModelWriter::Ints(n, "strides", {2, 2});
+    return m.Node("Add", {y, m.Constant(y + ".b", {1, out_c, 1, 1}, 0, 0.1f)}, y + "_bias")
+        ->output(0);
+  };
+  // PP-LCNetV3's learned scalar affine after an activation (a pointwise chain).
+  const std::string scaled =
+      m.Node("Mul", {stem, m.Constant("lab.scale", {1}, 0.8f, 0.01f)}, "lab_mul")->output(0);
+  const std::string shifted =
+      m.Node("Add", {m.Constant("lab.shift", {1}, 0.1f, 0.01f), scaled}, "lab_add")->output(0);
+  const std::string up1 =
+      m.Node("Relu", {m.BatchNorm(up(shifted, "up1", 8, 8), "up1_bn", 8)}, "up1_relu")->output(0);
+  m.Node("Sigmoid", {up(up1, "up2", 8, 1)}, "y");
+  m.Output("y");
+  return m.model();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: make_small_onnx MODEL.onnx INPUT.npy\n");
+  const std::string kind = argc == 4 ? argv[3] : "classifier";
+  if ((argc != 3 && argc != 4) || (kind != "classifier" && kind != "upsampler")) {
+    std::fprintf(stderr, "usage: make_small_onnx MODEL.onnx INPUT.npy [classifier|upsampler]\n");
     return 2;
   }
+  const onnx::ModelProto model = kind == "upsampler" ? UpsamplerModel() : SmallModel();
   std::ofstream file(argv[1], std::ios::binary | std::ios::trunc);
-  if (!SmallModel().SerializeToOstream(&file) || !file.flush()) {
+  if (!model.SerializeToOstream(&file) || !file.flush()) {
     std::fprintf(stderr, "make_small_onnx: cannot write %s\n", argv[1]);
     return 1;
   }

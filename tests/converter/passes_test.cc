@@ -198,6 +198,27 @@ TEST_CASE("a ConvTranspose takes its bias Add, BatchNormalization and Relu") {
   CHECK(ProducerOf(g, "z").op_type == "Add");
 }
 
+TEST_CASE("a Conv takes the constant Mul and Add after it; a fused clamp stops it") {
+  // PP-LCNetV3's learned affine after each convolution: Mul and Add of scalars.
+  Builder b(13);
+  b.Input("x", {1, 3, 6, 6});
+  b.Random("w", {4, 3, 3, 3});
+  b.Add("Conv", {"x", "w"}, {"c"});
+  b.Random("scale", {4, 1, 1});
+  b.Add("Mul", {"c", "scale"}, {"scaled"});
+  b.Scalar("shift", 0.25f);
+  b.Add("Add", {"shift", "scaled"}, {"shifted"});
+  b.Add("Relu", {"shifted"}, {"r"});
+  b.Scalar("gain", -2.0f);
+  b.Add("Mul", {"r", "gain"}, {"y"});  // after the clamp: stays
+  b.Output("y");
+  Graph g = b.Finish();
+  CleanUpAndCompare(&g);
+  CHECK(g.nodes.size() == 2);
+  CHECK(ProducerOf(g, "r").op_type == "Conv");
+  CHECK(ProducerOf(g, "y").op_type == "Mul");
+}
+
 TEST_CASE("a grouped ConvTranspose keeps its BatchNormalization") {
   Builder b(13);
   b.Input("x", {1, 4, 3, 3});
@@ -420,7 +441,8 @@ TEST_CASE("HardSwish decompositions become one HardSwish node") {
   // Not HardSwish: HardSigmoid with the default alpha 0.2.
   b.Add("HardSigmoid", {"h4"}, {"s5"});
   b.Add("Mul", {"h4", "s5"}, {"h5"});
-  b.Output("h5");
+  // Graph outputs, so that FusePointwiseChains does not merge the HardSwishes.
+  for (const char* name : {"h1", "h2", "h3", "h5"}) b.Output(name);
   Graph g = b.Finish();
   CleanUpAndCompare(&g);
   CHECK(CountOps(g, "HardSwish") == 4);
@@ -648,6 +670,54 @@ TEST_CASE("x * Sigmoid(x) becomes one Swish node") {
   CHECK(ProducerOf(g, "y2").inputs == std::vector<std::string>{"y1"});
   CHECK(ProducerOf(g, "y2").GetFloat("alpha", 1.0f) == 1.5f);
   CHECK(g.FindTensor("a2") == nullptr);
+}
+
+TEST_CASE("chains of pointwise nodes become one PointwiseChain node") {
+  Builder b(13);
+  b.Input("x", {1, 8, 4, 4});
+  b.Scalar("scale", 0.75f);
+  b.Scalar("shift", -0.25f);
+  b.Scalar("lo", -1.0f);
+  b.Scalar("hi", 2.0f);
+  // PP-LCNetV3's learnable affine block after a HardSwish, then a Clip and a Sigmoid.
+  b.Add("HardSwish", {"x"}, {"h"});
+  b.Add("Mul", {"h", "scale"}, {"m"});
+  b.Add("Add", {"shift", "m"}, {"a"});
+  b.Add("Clip", {"a", "lo", "hi"}, {"c"});
+  b.Add("Sigmoid", {"c"}, {"y1"});
+  // Stops after the Tanh, whose output has two readers, and at a graph output.
+  b.Add("Tanh", {"y1"}, {"t"});
+  b.Add("Sub", {"t", "shift"}, {"s"});
+  b.Add("Mul", {"t", "s"}, {"y2"});
+  b.Add("Relu", {"y2"}, {"r"});
+  b.Add("Div", {"r", "scale"}, {"y3"});
+  b.Add("Sqrt", {"y3"}, {"y4"});
+  b.Output("y3");
+  b.Output("y4");
+  Graph g = b.Finish();
+  const std::map<std::string, TensorData> inputs = RandomInputs(g, 3);
+  const std::map<std::string, TensorData> before = Run(g, inputs);
+  Status s = RunCleanupPasses(&g);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  const std::map<std::string, TensorData> after = Run(g, inputs);
+  for (const auto& [name, expected] : before) {
+    CAPTURE(name);
+    const std::vector<float> a = after.at(name).ToFloats();
+    const std::vector<float> e = expected.ToFloats();
+    REQUIRE(a.size() == e.size());
+    for (size_t i = 0; i < e.size(); ++i) CHECK(std::fabs(a[i] - e[i]) <= 1e-6f);
+  }
+  CHECK(g.nodes.size() == 5);
+  const Node& chain = ProducerOf(g, "t");
+  CHECK(chain.op_type == "PointwiseChain");
+  CHECK(chain.inputs == std::vector<std::string>{"x"});
+  CHECK(chain.GetInt("steps", 0) == 6);
+  CHECK(ProducerOf(g, "s").op_type == "Sub");
+  // Relu fuses into the Mul of two activations as a clamp; the Div by a scalar is a
+  // graph output, so the Sqrt after it stays apart.
+  CHECK(ProducerOf(g, "y3").op_type == "Div");
+  CHECK(ProducerOf(g, "y4").op_type == "Sqrt");
+  CHECK(g.FindTensor("m") == nullptr);
 }
 
 TEST_CASE("the passes keep the PP-OCR classifier's outputs") {

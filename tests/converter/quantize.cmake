@@ -3,4 +3,4 @@
 # tests/converter/CMakeLists.txt.
 qrt_add_test(qrt_quantize_tests "fast;converter" ${CMAKE_CURRENT_LIST_DIR}/quantize_test.cc)
 target_link_libraries(qrt_quantize_tests PRIVATE qrt_quantize qrt_float_reference qrt_onnx_import
-                      qrt)
+                      qrt_converter_passes qrt)

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "kernels/guarded_memory.h"
@@ -264,7 +265,8 @@ TEST_CASE("x86 batch matmul: broadcast batch dimensions") {
 TEST_CASE("Every x86 batch matmul path ran wherever it was built and the CPU has it") {
   for (int path = 0; path < kPathCount; ++path) {
     if (!Runnable(kPaths[path])) {
-      MESSAGE("skipped: the " << kPaths[path].name << " path was not built or the CPU lacks it");
+      MESSAGE("skipped: the " << std::string(kPaths[path].name)
+                              << " path was not built or the CPU lacks it");
       continue;
     }
     for (const int transposed : {0, 1}) {
