@@ -33,8 +33,8 @@ The stages follow PaddleOCR's TextSystem (tools/infer/predict_system.py):
              probability is below 0.5 are dropped (drop_score).
 Timings per stage: "wall" is everything the stage did (pre- and post-processing,
 starting the runner, loading the model, writing and reading files); "model" is the
-time inside the model's runs where the runner reports it (run_model.mjs does,
-qrt-run does not yet).
+time inside the model's runs as the runner reports it (`--timings` of
+run_model.mjs and of qrt-run).
 """
 import argparse
 import json
@@ -81,7 +81,7 @@ class Runner:
             np.save(in_dir / name, array)
         if self.kind == "qrt":
             command = [self.qrt_run, str(self.model), "--input", str(in_dir), "--output-dir",
-                       str(out_dir), "--threads", str(self.threads)]
+                       str(out_dir), "--threads", str(self.threads), "--timings", str(timings)]
         else:
             command = ["node", str(REPO / "bench" / "ort" / "run_model.mjs"), str(self.model),
                        "--input", str(in_dir), "--output-dir", str(out_dir), "--threads",

@@ -2,7 +2,9 @@
 # The main job: convert PP-OCR's text-orientation classifier (a real float ONNX
 # model from npm) to int8 with qrt-convert, calibrating on rendered text lines, then
 # run it with libqrt on a held-out set and show its speed and its accuracy against
-# the float model.
+# the float model. Then convert PP-OCRv4's detector and recognizer the same way and
+# run the whole OCR pipeline (detect, crop, classify, recognize) on a rendered page,
+# float (ONNX Runtime) against int8 (qrt), with the text and the time of each stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --models
@@ -65,3 +67,30 @@ done
 
 echo "== speed (single thread)"
 build/release/bench/qrt-bench "$out/cls_int8.qrt" --warmup 20 --iters 200
+
+echo "== the whole OCR pipeline: convert the detector and the recognizer (calibration sets"
+echo "   rendered with other seeds than the page below), then float against int8 on a page"
+[ -d bench/ort/node_modules/onnxruntime-node ] || npm ci --ignore-scripts --prefix bench/ort
+[ -f "$data/det-calib/labels.txt" ] ||
+  $py scripts/render_pages.py --out "$data" --split det-calib --count 50 --seed 21
+[ -f "$data/rec-calib/labels.txt" ] || $py scripts/render_text_lines.py --task rec \
+  --difficulty medium --out "$data" --split rec-calib --count 200 --seed 11
+# subset SPLIT FIRST COUNT: a folder of links to COUNT of SPLIT's inputs from the FIRST-th.
+subset() {
+  local dir=$out/$1-$2-$3
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  ls "$data/$1/inputs" | sort | tail -n +"$2" | head -n "$3" |
+    while read -r f; do ln -s "$PWD/$data/$1/inputs/$f" "$dir/$f"; done
+  echo "$dir"
+}
+# Calibrated on the subsets docs/ocr-accuracy.md measured (8 pages, 32 lines),
+# evaluated on the next few.
+build/release/converter/tools/qrt-convert models/ch_PP-OCRv4_det_infer.onnx -o "$out/det_int8.qrt" \
+  --input-shape x=1x3x640x640 --calib "$(subset det-calib 1 8)" \
+  --eval "$(subset det-calib 9 2)" | tail -n 4
+build/release/converter/tools/qrt-convert models/ch_PP-OCRv4_rec_infer.onnx -o "$out/rec_int8.qrt" \
+  --input-shape x=1x3x48x320 --calib "$(subset rec-calib 1 32)" \
+  --eval "$(subset rec-calib 33 16)" | tail -n 4
+$py scripts/ocr_pipeline.py --int8 "$out/det_int8.qrt" "$out/cls_int8.qrt" "$out/rec_int8.qrt" \
+  --qrt-run build/release/runtime/tools/qrt-run --work "$out/pipeline"

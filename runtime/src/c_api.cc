@@ -50,6 +50,20 @@ const qrt::TensorInfo* InfoAt(const std::vector<qrt::TensorInfo>& infos, size_t 
   return i < infos.size() ? &infos[i] : nullptr;
 }
 
+template <typename T>
+qrt_status SessionInput(qrt_session* session, const char* name, T** data, size_t* count) {
+  if (session == nullptr || name == nullptr || data == nullptr || count == nullptr) {
+    return NullArgument("session, name, data or count");
+  }
+  std::span<T> storage;
+  const qrt_status status = Report(session->session->MutableInput(name, &storage));
+  if (status == QRT_OK) {
+    *data = storage.data();
+    *count = storage.size();
+  }
+  return status;
+}
+
 }  // namespace
 
 extern "C" {
@@ -136,6 +150,16 @@ qrt_status qrt_session_set_input_f32(qrt_session* session, const char* name, con
     return NullArgument("session, name or data");
   }
   return Report(session->session->SetInput(name, data, count));
+}
+
+qrt_status qrt_session_input_i8(qrt_session* session, const char* name, int8_t** data,
+                                size_t* count) {
+  return SessionInput(session, name, data, count);
+}
+
+qrt_status qrt_session_input_f32(qrt_session* session, const char* name, float** data,
+                                 size_t* count) {
+  return SessionInput(session, name, data, count);
 }
 
 qrt_status qrt_session_run(qrt_session* session) {

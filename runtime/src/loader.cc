@@ -198,6 +198,12 @@ Status Model::LoadFile(const std::string& path, std::shared_ptr<const Model>* mo
       mapped, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
   const Status status = LoadBytes(mapped, size, std::move(storage), model, options);
   if (!status.ok()) return Status(status.code(), "'" + path + "': " + status.message());
+  // Loading read every page (verification, packing). The weights the fast kernels
+  // packed are never read again, so the pages leave the resident set here; the
+  // pages Run() does read fault back in from the page cache (the mapping is
+  // private and unmodified, so its contents are the file's). Only advice: a
+  // failure changes nothing but memory use.
+  ::madvise(mapped, size, MADV_DONTNEED);
   return Status::Ok();
 }
 

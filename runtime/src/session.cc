@@ -25,14 +25,16 @@ std::string Names(const std::vector<TensorInfo>& infos) {
   return names;
 }
 
+Status UnknownName(const std::vector<TensorInfo>& infos, std::string_view name, const char* what) {
+  return Status(StatusCode::kInvalidArgument, "model has no " + std::string(what) + " '" +
+                                                  std::string(name) + "' (it has " + Names(infos) +
+                                                  ")");
+}
+
 Status CheckAccess(const std::vector<TensorInfo>& infos, std::string_view name, size_t count,
                    const char* what, size_t* index) {
   const TensorInfo* info = FindInfo(infos, name, index);
-  if (info == nullptr) {
-    return Status(StatusCode::kInvalidArgument, "model has no " + std::string(what) + " '" +
-                                                    std::string(name) + "' (it has " +
-                                                    Names(infos) + ")");
-  }
+  if (info == nullptr) return UnknownName(infos, name, what);
   if (count != info->element_count) {
     return Status(StatusCode::kInvalidArgument, std::string(what) + " '" + info->name + "' has " +
                                                     std::to_string(info->element_count) +
@@ -116,6 +118,37 @@ Status Session::SetInput(std::string_view name, const float* data, size_t count)
     kernels::ref::Quantize({static_cast<int64_t>(count), info.scale, info.zero_point}, data,
                            reinterpret_cast<int8_t*>(dst));
   }
+  return Status::Ok();
+}
+
+Status Session::InputStorage(std::string_view name, ElementType type, uint8_t** data,
+                             size_t* count) {
+  size_t i = 0;
+  const TensorInfo* info = FindInfo(model_->inputs(), name, &i);
+  if (info == nullptr) return UnknownName(model_->inputs(), name, "input");
+  if (info->type != type) {
+    return Status(StatusCode::kInvalidArgument, "input '" + info->name + "' is " +
+                                                    ElementTypeName(info->type) + ", not " +
+                                                    ElementTypeName(type));
+  }
+  *data = state_->tensor_data[static_cast<size_t>(model_->impl().input_tensors[i])];
+  *count = info->element_count;
+  return Status::Ok();
+}
+
+Status Session::MutableInput(std::string_view name, std::span<int8_t>* data) {
+  uint8_t* bytes = nullptr;
+  size_t count = 0;
+  QRT_RETURN_IF_ERROR(InputStorage(name, ElementType::kInt8, &bytes, &count));
+  *data = {reinterpret_cast<int8_t*>(bytes), count};
+  return Status::Ok();
+}
+
+Status Session::MutableInput(std::string_view name, std::span<float>* data) {
+  uint8_t* bytes = nullptr;
+  size_t count = 0;
+  QRT_RETURN_IF_ERROR(InputStorage(name, ElementType::kFloat32, &bytes, &count));
+  *data = {reinterpret_cast<float*>(bytes), count};
   return Status::Ok();
 }
 

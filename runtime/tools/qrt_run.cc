@@ -4,11 +4,14 @@
 //   qrt-run model.qrt --input images/ --output-dir out/    # one run per file
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "atomic_file.h"
 #include "npy.h"
 #include "qrt/qrt.h"
 #include "tool_common.h"
@@ -33,15 +36,28 @@ OUTPUT_DIR/x.npy.
 
 Outputs: OUTPUT_DIR/<output name>.npy, float32 for a float32 output tensor and
 int8 (quantized values) otherwise. Bytes of the name outside [A-Za-z0-9_.-] and
-a leading '.' are written as %XX, e.g. "logits/BiasAdd:0" -> logits%2FBiasAdd%3A0.npy.)";
+a leading '.' are written as %XX, e.g. "logits/BiasAdd:0" -> logits%2FBiasAdd%3A0.npy.
+
+Timings: --timings FILE.json writes {"<input file name>": milliseconds, ...}, the
+wall time of each run (input quantize to output dequantize; not reading or writing
+files), the same layout as bench/ort/run_model.mjs --timings.)";
 
 struct Args {
   std::string model_path;
   std::vector<std::string> inputs;
   std::string output_dir;
   std::string isa;
+  std::string timings_path;
   int threads = 1;
 };
+
+// Each run's wall time in milliseconds, by input file name.
+using RunTimings = nlohmann::ordered_json;
+
+Status WriteTimings(const RunTimings& timings, const std::string& path) {
+  const std::string text = timings.dump(1) + "\n";
+  return WriteFileAtomically(path, {std::as_bytes(std::span<const char>(text))});
+}
 
 template <typename T>
 Status WriteOutputAs(const Session& session, const TensorInfo& info, const fs::path& path) {
@@ -59,10 +75,15 @@ Status WriteOutput(const Session& session, const TensorInfo& info, const fs::pat
   return WriteOutputAs<int8_t>(session, info, path);
 }
 
-Status RunSession(Session* session) {
+// Runs once and records the run's wall time under `name`.
+Status RunSession(Session* session, const std::string& name, RunTimings* timings) {
+  const auto start = std::chrono::steady_clock::now();
   const Status status = session->Run();
-  if (status.ok()) return status;
-  return Status(status.code(), "run failed: " + status.ToString());
+  const std::chrono::duration<double, std::milli> elapsed =
+      std::chrono::steady_clock::now() - start;
+  if (!status.ok()) return Status(status.code(), "run failed: " + status.ToString());
+  (*timings)[name] = elapsed.count();
+  return status;
 }
 
 Status MakeOutputDir(const fs::path& dir) {
@@ -92,7 +113,7 @@ Status ListNpyFiles(const fs::path& dir, std::vector<fs::path>* files) {
 }
 
 Status RunDirectory(const Model& model, Session* session, const fs::path& input_dir,
-                    const fs::path& output_dir) {
+                    const fs::path& output_dir, RunTimings* timings) {
   if (model.inputs().size() != 1 || model.outputs().size() != 1) {
     return Status(StatusCode::kInvalidArgument,
                   "--input '" + input_dir.string() + "' is a directory, which needs a model with " +
@@ -110,7 +131,7 @@ Status RunDirectory(const Model& model, Session* session, const fs::path& input_
   }
   for (const fs::path& file : files) {
     QRT_RETURN_IF_ERROR(FeedInputFile(session, model.inputs()[0], file.string()));
-    QRT_RETURN_IF_ERROR(RunSession(session));
+    QRT_RETURN_IF_ERROR(RunSession(session, file.filename().string(), timings));
     QRT_RETURN_IF_ERROR(WriteOutput(*session, model.outputs()[0], output_dir / file.filename()));
   }
   std::cout << "wrote " << files.size() << " outputs to " << output_dir.string() << "\n";
@@ -118,7 +139,7 @@ Status RunDirectory(const Model& model, Session* session, const fs::path& input_
 }
 
 Status RunOnce(const Model& model, Session* session, const std::vector<InputSpec>& specs,
-               const fs::path& output_dir) {
+               const fs::path& output_dir, RunTimings* timings) {
   for (const TensorInfo& input : model.inputs()) {
     const InputSpec* spec = FindInputSpec(specs, input.name);
     if (spec == nullptr) {
@@ -128,7 +149,7 @@ Status RunOnce(const Model& model, Session* session, const std::vector<InputSpec
     }
     QRT_RETURN_IF_ERROR(FeedInputFile(session, input, spec->path));
   }
-  QRT_RETURN_IF_ERROR(RunSession(session));
+  QRT_RETURN_IF_ERROR(RunSession(session, fs::path(specs[0].path).filename().string(), timings));
   QRT_RETURN_IF_ERROR(MakeOutputDir(output_dir));
   for (const TensorInfo& output : model.outputs()) {
     const fs::path path = output_dir / OutputFileName(output.name);
@@ -146,11 +167,15 @@ Status Run(const Args& args) {
   SessionOptions options;
   options.num_threads = args.threads;
   QRT_RETURN_IF_ERROR(CreateSession(model, options, &session));
+  RunTimings timings = RunTimings::object();
   std::error_code ec;
   if (specs.size() == 1 && fs::is_directory(specs[0].path, ec)) {
-    return RunDirectory(*model, session.get(), specs[0].path, args.output_dir);
+    QRT_RETURN_IF_ERROR(
+        RunDirectory(*model, session.get(), specs[0].path, args.output_dir, &timings));
+  } else {
+    QRT_RETURN_IF_ERROR(RunOnce(*model, session.get(), specs, args.output_dir, &timings));
   }
-  return RunOnce(*model, session.get(), specs, args.output_dir);
+  return args.timings_path.empty() ? Status::Ok() : WriteTimings(timings, args.timings_path);
 }
 
 int Main(int argc, char** argv) {
@@ -168,6 +193,8 @@ int Main(int argc, char** argv) {
   app.add_option("--threads", args.threads, "Threads per run (outputs do not depend on it)")
       ->check(CLI::Range(1, kMaxSessionThreads))
       ->capture_default_str();
+  app.add_option("--timings", args.timings_path,
+                 "Write each run's wall time in milliseconds to this JSON file");
   CLI11_PARSE(app, argc, argv);
 
   return ReportError("qrt-run", Run(args));

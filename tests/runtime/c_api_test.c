@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
   float image[8 * 8 * 3];
   float probs[10];
   int8_t logits[10];
+  int8_t logits_in_place[10];
+  float* storage = NULL;
+  int8_t* int8_storage = NULL;
+  size_t count = 0;
   float sum = 0.0f;
   size_t i;
 
@@ -55,6 +59,15 @@ int main(int argc, char** argv) {
   EXPECT(qrt_session_get_output_i8(session, "logits", logits, 10) == QRT_OK);
   EXPECT(qrt_session_get_output_i8(session, "probs", logits, 10) == QRT_INVALID_ARGUMENT);
   EXPECT(qrt_session_run(NULL) == QRT_INVALID_ARGUMENT);
+  /* The same input written in place gives the same logits. */
+  EXPECT(qrt_session_input_f32(session, "image", &storage, &count) == QRT_OK);
+  EXPECT(count == 8 * 8 * 3);
+  memcpy(storage, image, sizeof image);
+  EXPECT(qrt_session_run(session) == QRT_OK);
+  EXPECT(qrt_session_get_output_i8(session, "logits", logits_in_place, 10) == QRT_OK);
+  EXPECT(memcmp(logits, logits_in_place, sizeof logits) == 0);
+  EXPECT(qrt_session_input_i8(session, "image", &int8_storage, &count) == QRT_INVALID_ARGUMENT);
+  EXPECT(qrt_session_input_f32(session, "image", NULL, &count) == QRT_INVALID_ARGUMENT);
   for (i = 0; i < 10; ++i) sum += probs[i];
   EXPECT(fabsf(sum - 1.0f) < 0.05f);
   qrt_session_free(session);

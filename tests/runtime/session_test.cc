@@ -2,6 +2,7 @@
 // inside Run(), profiling, and the instruction-set override.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -89,6 +90,30 @@ TEST_CASE("session inputs and outputs are checked by name, count and type") {
   for (size_t i = 0; i < 10; ++i) {
     CHECK(as_float[i] == info.scale * static_cast<float>(as_int8[i] - info.zero_point));
   }
+}
+
+TEST_CASE("an input written in place through MutableInput runs like one set by copy") {
+  Fixture f;
+  auto copied = f.NewSession();
+  auto in_place = f.NewSession();
+  const std::vector<float> image = Image(3);
+
+  std::span<float> storage;
+  REQUIRE(in_place->MutableInput("image", &storage).ok());
+  REQUIRE(storage.size() == image.size());
+  std::copy(image.begin(), image.end(), storage.begin());
+  REQUIRE(in_place->Run().ok());
+  std::vector<int8_t> logits(10);
+  REQUIRE(in_place->GetOutput("logits", logits.data(), logits.size()).ok());
+  CHECK(logits == Logits(*copied, image));
+
+  std::span<int8_t> wrong_type;
+  Status s = in_place->MutableInput("image", &wrong_type);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("float32") != std::string::npos);
+  s = in_place->MutableInput("nope", &storage);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("'image'") != std::string::npos);
 }
 
 TEST_CASE("Run() performs no heap allocation, profiled or not, on one thread or several") {

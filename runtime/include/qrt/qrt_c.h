@@ -92,6 +92,12 @@ qrt_status qrt_session_set_input_i8(qrt_session* session, const char* name, cons
                                     size_t count);
 qrt_status qrt_session_set_input_f32(qrt_session* session, const char* name, const float* data,
                                      size_t count);
+/* The input's storage inside the session (Session::MutableInput): write the
+ * input there instead of copying it in; valid while the session lives. */
+qrt_status qrt_session_input_i8(qrt_session* session, const char* name, int8_t** data,
+                                size_t* count);
+qrt_status qrt_session_input_f32(qrt_session* session, const char* name, float** data,
+                                 size_t* count);
 qrt_status qrt_session_run(qrt_session* session);
 qrt_status qrt_session_get_output_i8(const qrt_session* session, const char* name, int8_t* data,
                                      size_t count);
