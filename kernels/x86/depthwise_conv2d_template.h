@@ -12,24 +12,39 @@
 // Each output pixel is then sum over (g, kx) of one dot product per vector
 // (Ops::Dot: vpdpbusd or vpmaddwd + vpaddd) of the column at its input column
 // with the packed weights of (g, kx), started from the folded bias, followed by
-// the fused requantization and a narrowing store. When neighbouring pixels
-// share input columns (stride below the dilated kernel width) the columns of a
-// chunk of pixels are built once into a stack buffer and read by every pixel
-// that uses them; otherwise each pixel builds its columns in registers.
+// the fused requantization and a narrowing store. Three ways to share columns:
+// - kernels 3 wide at stride and dilation 1 in width with one row group (3x3
+//   on VNNI, the common depthwise kernel) slide three columns through
+//   registers, each built once for the three pixels that read it; with T = 4
+//   and a kernel at most 3 high, two whole output rows at once read the same
+//   four input rows (SlidingRows), halving the interleaving per pixel;
+// - other kernels whose neighbouring pixels share input columns (stride below
+//   the dilated kernel width) build the columns of a chunk of pixels once into
+//   a stack buffer, read by every pixel that uses them;
+// - otherwise each pixel builds its columns in registers.
 //
-// Ops provides: Vec; kChannels (the block width W = sizeof(Vec)), kTaps (T) and
-// kPixels (neighbouring pixels accumulated together, as registers allow);
-// Load (aligned packed data), Splat8, Interleave<kMasked>, Dot, RequantFast,
-// Store<kMasked> (saturating packs, int8 clamp, store of `count` bytes) and
-// StoreLanes (int32 lanes to memory). kMasked loads and stores only the block's
-// first `count` channels, so a partial last block never touches memory past the
-// tensors.
+// Ops provides: Vec; kChannels (the block width W), kTaps (T) and kPixels
+// (neighbouring pixels accumulated together in the buffered path, as registers
+// allow); Load (aligned packed data), Splat8, Interleave<kMasked>, Dot,
+// RequantFast, Store<kMasked> (saturating packs, int8 clamp, store of `count`
+// bytes) and StoreLanes (int32 lanes to memory); with T = 4 also NextTap (a
+// weight vector's taps moved one slot up). kMasked loads and stores only the
+// block's first `count` channels, so a partial last block never touches memory
+// past the tensors. An Ops whose vector holds kVecPixels = P of 2 or 4
+// neighbouring pixels of a W-channel block (the first sizeof(Vec) / P bytes of
+// each packed vector; Load copies them to every pixel's part) runs only the
+// sliding path in the fast mode, with InterleavePixels<kMasked> and
+// StorePixels<kMasked> (the first `pixels` pixels) in place of Interleave and
+// Store, and with P = 4 PixelBefore / PixelAfter (a column's view one pixel to
+// the left / right, from its neighbouring column). DwKernel gives such Ops the
+// narrow blocks that qualify.
 //
-// ODR: every function here is a member of a class template over Ops, and each
-// translation unit defines its Ops in an anonymous namespace, so every
-// instantiation is local to the ISA translation unit that made it. Nothing here
-// calls an inline function of the standard library (an AVX-512 copy of one could
-// otherwise stand in for the baseline copy at link time).
+// ODR: every function here is a member of a class template over Ops or a
+// function template over Ops, and each translation unit defines its Ops in an
+// anonymous namespace, so every instantiation is local to the ISA translation
+// unit that made it. Nothing here calls an inline function of the standard
+// library (an AVX-512 copy of one could otherwise stand in for the baseline copy
+// at link time).
 #pragma once
 
 #include <cstddef>
@@ -63,16 +78,60 @@ struct DwBlock {
   int count;
 };
 
+// Neighbouring pixels one vector of Ops holds: Ops::kVecPixels where Ops says,
+// else 1.
+template <class Ops>
+constexpr int VecPixels() {
+  if constexpr (requires { Ops::kVecPixels; }) {
+    return Ops::kVecPixels;
+  } else {
+    return 1;
+  }
+}
+
 template <class Ops, bool kMasked>
 class DwBlockKernel {
  public:
   using Vec = typename Ops::Vec;
   static constexpr int kW = Ops::kChannels;
   static constexpr int kT = Ops::kTaps;
-  static_assert(sizeof(Vec) == kW, "a block's vector holds W bytes: W/4 channels x 4 bytes");
+  static constexpr int kVecPixels = VecPixels<Ops>();
+  static_assert(kVecPixels == 1 ? sizeof(Vec) == kW : sizeof(Vec) / kVecPixels <= kW,
+                "a vector holds W bytes (W/4 channels x 4 taps) of its pixel, or the first "
+                "sizeof(Vec) / kVecPixels bytes of the block at each of its pixels");
 
-  // The output pixels (n, y, x), x in [x_begin, x_end), of the block's channels.
-  static void RowSegment(const DwCall& c, const DwBlock& b, int n, int y, int x_begin, int x_end) {
+  // The output pixels (n, y + i, x), i < rows (1, or 2 for two whole rows) and x
+  // in [x_begin, x_end), of the block's channels.
+  static void Rows(const DwCall& c, const DwBlock& b, int n, int y, int rows, int x_begin,
+                   int x_end) {
+    if constexpr (kT >= 4) {
+      // Two rows share T = 4 input rows when the kernel is at most 3 high: the
+      // upper row's taps sit in dword bytes 0..2, the lower row's in 1..3.
+      if (rows == 2 && c.kernel_h <= kT - 1 && c.stride_h == 1 && c.dilation_h == 1 && Sliding(c)) {
+        SlidingRows<2>(MakeRow(c, b, n, y), x_begin, x_end);
+        return;
+      }
+    }
+    for (int i = 0; i < rows; ++i) {
+      if constexpr (kVecPixels == 1) {
+        RowSegment(MakeRow(c, b, n, y + i), x_begin, x_end);
+      } else {
+        SlidingRows<1>(MakeRow(c, b, n, y + i), x_begin, x_end);
+      }
+    }
+  }
+
+  // Kernels 3 wide at stride and dilation 1 whose rows fit one row group slide
+  // their columns in registers (SlidingRows); the only kernels that Ops holding
+  // several pixels per vector run.
+  static bool Sliding(const DwCall& c) {
+    return c.kernel_w == 3 && c.stride_w == 1 && c.dilation_w == 1 && c.row_groups == 1;
+  }
+
+ private:
+  struct Row;
+
+  static Row MakeRow(const DwCall& c, const DwBlock& b, int n, int y) {
     Row r{};
     r.c = &c;
     r.b = &b;
@@ -96,7 +155,17 @@ class DwBlockKernel {
     r.lo = Ops::Splat8(static_cast<int8_t>(c.lo));
     r.hi = Ops::Splat8(static_cast<int8_t>(c.hi));
     r.out = c.output + ((int64_t{n} * c.out_h + y) * c.out_w) * c.channels + b.c0;
+    r.top = top;
+    return r;
+  }
 
+  // The pixels x in [x_begin, x_end) of r's row.
+  static void RowSegment(const Row& r, int x_begin, int x_end) {
+    const DwCall& c = *r.c;
+    if (Sliding(c)) {
+      SlidingRows<1>(r, x_begin, x_end);
+      return;
+    }
     const int span = (c.kernel_w - 1) * c.dilation_w + 1;
     const int capacity = kBufferVecs / (4 * c.row_groups);  // columns the buffer holds
     if (c.stride_w < span && span + c.stride_w <= capacity) {
@@ -109,7 +178,6 @@ class DwBlockKernel {
     }
   }
 
- private:
   static constexpr size_t kArrayBytes = sizeof(int32_t) * kW;
   static constexpr int kBufferVecs = 16384 / kW;
 
@@ -119,6 +187,7 @@ class DwBlockKernel {
     const int8_t* base;  // input channel c0 of pixel (0, 0, 0)
     int64_t row0;        // offset of (n, iy(ky = 0), 0) from base, may lie outside
     int64_t row_step;    // offset from kernel row ky to ky + 1
+    int64_t top;         // the input row of kernel row 0
     int ky_lo, ky_hi;    // the kernel rows inside the input
     const uint8_t* arrays;
     const uint8_t* weights;
@@ -127,8 +196,8 @@ class DwBlockKernel {
     int8_t* out;  // pixel x = 0 of the row, channel c0
   };
 
-  static Vec LoadArray(const Row& r, int array, int j) {
-    return Ops::Load(r.arrays + array * kArrayBytes + j * sizeof(Vec));
+  [[gnu::always_inline]] static Vec LoadArray(const Row& r, int array, int j) {
+    return Ops::Load(r.arrays + array * kArrayBytes + j * kW);
   }
 
   // The interleaved column of kernel rows T*g .. T*g + T - 1 at input column ix.
@@ -150,8 +219,133 @@ class DwBlockKernel {
     for (int j = 0; j < 4; ++j) acc[j] = Ops::Dot(acc[j], v[j], Ops::Load(w + j * sizeof(Vec)));
   }
 
-  static void Bias(const Row& r, Vec (&acc)[4]) {
+  [[gnu::always_inline]] static void Bias(const Row& r, Vec (&acc)[4]) {
     for (int j = 0; j < 4; ++j) acc[j] = LoadArray(r, 0, j);
+  }
+
+  // Kernels 3 wide at stride and dilation 1 whose rows fit one group (3x3 on
+  // VNNI): each column is built once, in registers, and feeds the three pixels
+  // that read it (pixel x reads the columns x - pad_left + kx, kx = 0, 1, 2) in
+  // each of kRows output rows. Row 1 (kRows = 2) reads the same T input rows
+  // with its taps one slot later in each dword, so its weights are row 0's
+  // shifted up by one tap; slot T - 1 of row 0 and slot 0 of row 1 weigh 0.
+  // With kVecPixels = P > 1 a column holds the input columns ix .. ix + P - 1
+  // and a step computes the pixels x .. x + P - 1.
+  template <int kRows>
+  static void SlidingRows(const Row& r, int x_begin, int x_end) {
+    if constexpr (kVecPixels > 1) {
+      SlidingLoopOutOfLine<kRows>(r, x_begin, x_end);  // DwKernel::Run: fast blocks only
+    } else if (r.fast) {
+      SlidingLoop<kRows, true>(r, x_begin, x_end);
+    } else {
+      SlidingLoop<kRows, false>(r, x_begin, x_end);
+    }
+  }
+
+  // SlidingLoop in a function of its own: for several pixels per vector GCC
+  // otherwise inlined the loop, or not, depending on how much else the
+  // translation unit instantiated, and allocated its registers worse inlined.
+  template <int kRows>
+  [[gnu::noinline]] static void SlidingLoopOutOfLine(const Row& r, int x_begin, int x_end) {
+    SlidingLoop<kRows, true>(r, x_begin, x_end);
+  }
+
+  // kFast: the block's requantization mode, fixed for the loop so that the
+  // accumulators stay in registers.
+  template <int kRows, bool kFast>
+  static void SlidingLoop(const Row& r, int x_begin, int x_end) {
+    const DwCall& c = *r.c;
+    Vec w[kRows][3][4];
+    for (int kx = 0; kx < 3; ++kx) {
+      for (int j = 0; j < 4; ++j) {
+        w[0][kx][j] = Ops::Load(r.weights + (kx * 4 + j) * kW);
+        if constexpr (kRows == 2) w[1][kx][j] = Ops::NextTap(w[0][kx][j]);
+      }
+    }
+    // Each dword slot's input row (pixel 0), or null outside the input.
+    const int8_t* row_at[kT];
+    for (int t = 0; t < kT; ++t) {
+      const int64_t iy = r.top + int64_t{t} * c.dilation_h;
+      row_at[t] = iy >= 0 && iy < c.in_h ? r.base + r.row0 + t * r.row_step : nullptr;
+    }
+    // The column at input column `next` (and its P - 1 right neighbours); the
+    // columns are mostly built in order, so `next` moves on by one.
+    const int64_t ix0 = int64_t{x_begin} - c.pad_left;
+    int64_t next = ix0;
+    const auto column = [&](Vec(&v)[4]) {
+      const int8_t* rows[kVecPixels][kT];
+      for (int h = 0; h < kVecPixels; ++h) {
+        const int64_t ix = next + h;
+        const bool inside = ix >= 0 && ix < c.in_w;
+        for (int t = 0; t < kT; ++t) {
+          rows[h][t] = inside && row_at[t] != nullptr ? row_at[t] + ix * c.channels : c.zx_vector;
+        }
+      }
+      ++next;
+      if constexpr (kVecPixels == 1) {
+        Ops::template Interleave<kMasked>(rows[0], r.b->count, v);
+      } else {
+        Ops::template InterleavePixels<kMasked>(rows, r.b->count, v);
+      }
+    };
+    const int64_t out_row = int64_t{c.out_w} * c.channels;
+    // cols[k]: the column pixel x reads with kx = k, i.e. input column x -
+    // pad_left + k; a step of P pixels keeps the columns P places on.
+    Vec cols[3][4];
+    // P = 4: the columns at ix0 + 1 + 4 i (`middle`, `after`) are built, and
+    // cols[0] and cols[2] are their views one pixel to the left and right.
+    Vec middle[kVecPixels == 4 ? 4 : 1];
+    Vec after[kVecPixels == 4 ? 4 : 1];
+    if constexpr (kVecPixels == 4) {
+      next = ix0 - 3;
+      column(cols[0]);
+      next = ix0 + 1;
+      column(middle);
+    } else {
+      column(cols[0]);
+      column(cols[1]);
+    }
+    for (int x = x_begin; x < x_end; x += kVecPixels) {
+      if constexpr (kVecPixels == 4) {
+        next = ix0 + 1 + (x - x_begin) + 4;
+        column(after);
+        for (int j = 0; j < 4; ++j) {
+          cols[0][j] = Ops::PixelBefore(middle[j], cols[0][j]);
+          cols[1][j] = middle[j];
+          cols[2][j] = Ops::PixelAfter(after[j], middle[j]);
+        }
+      } else {
+        if constexpr (kVecPixels == 2) {
+          if (x != x_begin) column(cols[1]);
+        }
+        column(cols[2]);
+      }
+      Vec acc[kRows][4];
+      for (int i = 0; i < kRows; ++i) {
+        Bias(r, acc[i]);
+        for (int j = 0; j < 4; ++j) {
+          for (int kx = 0; kx < 3; ++kx) acc[i][j] = Ops::Dot(acc[i][j], cols[kx][j], w[i][kx][j]);
+        }
+      }
+      int8_t* out = r.out + int64_t{x} * c.channels;
+      if constexpr (kFast) {
+        const int pixels = x_end - x < kVecPixels ? x_end - x : kVecPixels;
+        FinishFast<kRows>(r, out, out_row, acc, pixels);
+      } else {
+        for (int i = 0; i < kRows; ++i) RequantExact(r, acc[i], out + i * out_row);
+      }
+      if constexpr (kVecPixels == 4) {
+        for (int j = 0; j < 4; ++j) {
+          cols[0][j] = middle[j];
+          middle[j] = after[j];
+        }
+      } else {
+        for (int j = 0; j < 4; ++j) {
+          cols[0][j] = cols[kVecPixels][j];
+          if constexpr (kVecPixels == 1) cols[1][j] = cols[2][j];
+        }
+      }
+    }
   }
 
   // Columns of pixels x0 .. x1 - 1 built once, read by every pixel using them.
@@ -209,7 +403,7 @@ class DwBlockKernel {
         }
       }
     }
-    Finish<kP>(r, x, acc);
+    Finish<kP>(r, r.out + int64_t{x} * c.channels, c.channels, acc);
   }
 
   static void DirectPixel(const Row& r, int x) {
@@ -224,29 +418,41 @@ class DwBlockKernel {
         Accumulate(r, g, kx, v, acc[0]);
       }
     }
-    Finish<1>(r, x, acc);
+    Finish<1>(r, r.out + int64_t{x} * c.channels, c.channels, acc);
   }
 
+  // Requantizes and stores kP pixels, the first at out, the others each `step`
+  // bytes after the one before.
   template <int kP>
-  static void Finish(const Row& r, int x, const Vec (&acc)[kP][4]) {
-    const DwCall& c = *r.c;
-    int8_t* out = r.out + int64_t{x} * c.channels;
+  static void Finish(const Row& r, int8_t* out, int64_t step, const Vec (&acc)[kP][4]) {
     if (r.fast) {
-      Vec y[kP][4];
-      for (int j = 0; j < 4; ++j) {
-        const Vec multiplier = LoadArray(r, 1, j);
-        const Vec mult_odd = LoadArray(r, 2, j);
-        const Vec addend = LoadArray(r, 3, j);
-        const Vec shift = LoadArray(r, 4, j);
-        for (int p = 0; p < kP; ++p) {
-          y[p][j] = Ops::RequantFast(acc[p][j], multiplier, mult_odd, addend, shift);
-        }
-      }
-      for (int p = 0; p < kP; ++p) {
-        Ops::template Store<kMasked>(out + p * c.channels, r.b->count, y[p], r.lo, r.hi);
-      }
+      FinishFast<kP>(r, out, step, acc);
     } else {
-      for (int p = 0; p < kP; ++p) RequantExact(r, acc[p], out + p * c.channels);
+      for (int p = 0; p < kP; ++p) RequantExact(r, acc[p], out + p * step);
+    }
+  }
+
+  // Finish in the fast mode; each vector stores its first `pixels` pixels.
+  template <int kP>
+  [[gnu::always_inline]] static void FinishFast(const Row& r, int8_t* out, int64_t step,
+                                                const Vec (&acc)[kP][4], int pixels = 1) {
+    Vec y[kP][4];
+    for (int j = 0; j < 4; ++j) {
+      const Vec multiplier = LoadArray(r, 1, j);
+      const Vec mult_odd = LoadArray(r, 2, j);
+      const Vec addend = LoadArray(r, 3, j);
+      const Vec shift = LoadArray(r, 4, j);
+      for (int p = 0; p < kP; ++p) {
+        y[p][j] = Ops::RequantFast(acc[p][j], multiplier, mult_odd, addend, shift);
+      }
+    }
+    for (int p = 0; p < kP; ++p) {
+      if constexpr (kVecPixels == 1) {
+        Ops::template Store<kMasked>(out + p * step, r.b->count, y[p], r.lo, r.hi);
+      } else {
+        Ops::template StorePixels<kMasked>(out + p * step, r.c->channels, pixels, r.b->count, y[p],
+                                           r.lo, r.hi);
+      }
     }
   }
 
@@ -274,7 +480,11 @@ class DwBlockKernel {
 
 // The whole kernel: Wide runs full blocks, Narrow (32 channels) partial last
 // blocks of at most 32 channels; `geometry` is the layout's Geometry function.
-template <class Wide, class Narrow>
+// NarrowPairs, where it holds two pixels per vector, runs the narrow blocks
+// that slide their columns (DwBlockKernel::Sliding) in the fast mode, and
+// NarrowQuads, where it holds four, those of them that compute at most 16
+// channels.
+template <class Wide, class Narrow, class NarrowPairs = Narrow, class NarrowQuads = NarrowPairs>
 class DwKernel {
  public:
   static void Run(const Conv2DParams& p, const int8_t* input, const void* packed, int8_t* output,
@@ -311,28 +521,42 @@ class DwKernel {
       const int y = m / p.out_w % p.out_h;
       const int n = m / p.out_w / p.out_h;
       const int x_end = tile.m_end - m < p.out_w - x ? x + (tile.m_end - m) : p.out_w;
+      // Two whole rows of one image at once where the tile holds them.
+      const int rows =
+          x == 0 && x_end == p.out_w && y + 1 < p.out_h && tile.m_end - m >= 2 * p.out_w ? 2 : 1;
       for (int bi = block_begin; bi < block_end; ++bi) {
         DwBlock b{};
         b.packed = packed_bytes + static_cast<size_t>(bi) * geometry.block_bytes;
         b.c0 = bi * geometry.max_block;
         const int width = bi < geometry.full_blocks ? geometry.max_block : geometry.tail_width;
         b.count = tile.n_end - b.c0 < width ? tile.n_end - b.c0 : width;
-        SegmentFn(width, b.count < width)(c, b, n, y, x, x_end);
+        int32_t mode = 0;
+        __builtin_memcpy(&mode, b.packed, sizeof(mode));
+        const bool pairs = VecPixels<NarrowPairs>() > 1 && width == Narrow::kChannels &&
+                           DwBlockKernel<Narrow, false>::Sliding(c) && mode == kDwRequantFast;
+        const bool quads = pairs && VecPixels<NarrowQuads>() == 4 && b.count <= 16;
+        SegmentFn(width, b.count < width, pairs, quads)(c, b, n, y, rows, x, x_end);
       }
-      m += x_end - x;
+      m += rows * (x_end - x);
     }
   }
 
  private:
-  using Segment = void (*)(const DwCall&, const DwBlock&, int, int, int, int);
+  using Segment = void (*)(const DwCall&, const DwBlock&, int, int, int, int, int);
 
-  static Segment SegmentFn(int width, bool masked) {
-    if (width == Wide::kChannels) {
-      return masked ? DwBlockKernel<Wide, true>::RowSegment
-                    : DwBlockKernel<Wide, false>::RowSegment;
+  static Segment SegmentFn(int width, bool masked, bool pairs, bool quads) {
+    if (quads) {
+      return masked ? DwBlockKernel<NarrowQuads, true>::Rows
+                    : DwBlockKernel<NarrowQuads, false>::Rows;
     }
-    return masked ? DwBlockKernel<Narrow, true>::RowSegment
-                  : DwBlockKernel<Narrow, false>::RowSegment;
+    if (pairs) {
+      return masked ? DwBlockKernel<NarrowPairs, true>::Rows
+                    : DwBlockKernel<NarrowPairs, false>::Rows;
+    }
+    if (width == Wide::kChannels) {
+      return masked ? DwBlockKernel<Wide, true>::Rows : DwBlockKernel<Wide, false>::Rows;
+    }
+    return masked ? DwBlockKernel<Narrow, true>::Rows : DwBlockKernel<Narrow, false>::Rows;
   }
 };
 

@@ -189,8 +189,11 @@ TEST_CASE("Depthwise convolution matches the reference over channels and kernel 
   struct KernelSize {
     int h, w;
   };
-  static constexpr KernelSize kKernels[] = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 6},
-                                            {7, 7}, {1, 5}, {5, 1}, {1, 3}, {3, 1}, {9, 2}};
+  // Kernels 3 wide take the sliding-column path (at stride and dilation 1 in
+  // width), those at most 3 high two output rows at a time on VNNI; 4x3 fills
+  // all four taps of a dword.
+  static constexpr KernelSize kKernels[] = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 6}, {7, 7},
+                                            {1, 5}, {5, 1}, {1, 3}, {3, 1}, {9, 2}, {2, 3}, {4, 3}};
   uint64_t seed = 5000;
   for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
     for (const KernelSize k : kKernels) {
@@ -230,8 +233,14 @@ TEST_CASE("Depthwise convolution matches the reference over channels and kernel 
 TEST_CASE("Depthwise convolution over long rows and kernels wider than the column buffer") {
   // Rows of up to 150 pixels take several column chunks of the buffer; 1x40 with
   // dilation 2 spans 79 columns, more than the buffer holds, and runs per pixel.
+  // 3x3 at stride 1 slides its columns, two rows at a time; on VNNI a last
+  // block of 32 channels (32 channels) runs two pixels per vector and one that
+  // computes at most 16 (144 = 64 + 64 + 16, 24) four.
   static constexpr DwShape kShapes[] = {
       {70, 3, 3, 1, 1, 1, 1, 4, 150, WeightType::kInt8},
+      {32, 3, 3, 1, 1, 1, 1, 7, 61, WeightType::kInt8},
+      {144, 3, 3, 1, 1, 1, 1, 7, 41, WeightType::kInt4},
+      {24, 2, 3, 1, 1, 1, 1, 7, 33, WeightType::kInt8},
       {33, 5, 5, 1, 1, 1, 1, 6, 150, WeightType::kInt4},
       {64, 7, 7, 1, 2, 2, 2, 14, 150, WeightType::kInt8},
       {17, 1, 40, 1, 1, 1, 2, 2, 120, WeightType::kInt8},
