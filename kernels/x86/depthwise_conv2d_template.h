@@ -147,8 +147,11 @@ class DwBlockKernel {
       if (ky < r.ky_lo) r.ky_lo = ky;
       r.ky_hi = ky + 1;
     }
+    r.ky_base = 0;
+    r.groups = c.row_groups;
     r.arrays = b.packed + kDwHeaderBytes;
     r.weights = r.arrays + kDwChannelArrays * kArrayBytes;
+    r.bias = r.arrays;
     int32_t mode = 0;
     __builtin_memcpy(&mode, b.packed, sizeof(mode));
     r.fast = mode == kDwRequantFast;
@@ -166,8 +169,88 @@ class DwBlockKernel {
       SlidingRows<1>(r, x_begin, x_end);
       return;
     }
+    alignas(64) Vec realigned[kRealignedVecs];
+    if (Realignable(r)) {
+      RowColumns(RealignedRow(r, realigned), x_begin, x_end);
+    } else {
+      RowColumns(r, x_begin, x_end);
+    }
+  }
+
+  // A row whose kernel rows inside the input, ky_lo .. ky_hi - 1, fit in fewer
+  // row groups than the kernel has (5 high with T = 4 on a short image, whose
+  // rows mostly see 2 or 3 input rows) builds and multiplies only those groups.
+  static bool Realignable(const Row& r) {
+    const int groups = (r.ky_hi - r.ky_lo + kT - 1) / kT;
+    return r.ky_hi > r.ky_lo && groups < r.c->row_groups &&
+           groups * r.c->kernel_w <= kMaxRealignedSlices;
+  }
+
+  // r on weights realigned to its rows inside the input (Realignable), built in
+  // `buffer` (kRealignedVecs): slot t of row group g weighs kernel row ky_lo +
+  // T*g + t (0 from ky_hi on), the packed slots moved by dword-lane shifts. The
+  // taps left out read only padding, which the folded bias counts as zx times
+  // the weight (pack/depthwise_conv2d_tap_dwords.h): the row's bias adds those
+  // products back, the packed weights masked to the rows outside the input
+  // dotted with a column of zx. Both are wrapping int32 sums, as the kernel's.
+  static Row RealignedRow(const Row& r, Vec* buffer) {
+    typedef uint32_t Lanes __attribute__((vector_size(sizeof(Vec))));
+    constexpr int kTapBits = 32 / kT;
+    constexpr uint32_t kTapMask = (uint32_t{1} << kTapBits) - 1;
+    const DwCall& c = *r.c;
+    // The dword mask of the slots t whose kernel row first_ky + t lies in [lo, hi).
+    const auto slots = [](int first_ky, int lo, int hi) {
+      uint32_t mask = 0;
+      for (int t = 0; t < kT; ++t) {
+        if (first_ky + t >= lo && first_ky + t < hi) mask |= kTapMask << (t * kTapBits);
+      }
+      return mask;
+    };
+    const auto packed = [&](int g, int kx, int j) {
+      const size_t slice = static_cast<size_t>(g) * c.kernel_w + kx;
+      return __builtin_bit_cast(Lanes, Ops::Load(r.weights + (slice * 4 + j) * sizeof(Vec)));
+    };
+    Row out = r;
+    out.ky_base = r.ky_lo;
+    out.groups = (r.ky_hi - r.ky_lo + kT - 1) / kT;
+    Vec* weights = buffer + 4;
+    const int shift = r.ky_lo % kT;
+    for (int g = 0; g < out.groups; ++g) {
+      const int first = r.ky_lo / kT + g;  // the packed group of slot 0
+      const uint32_t keep = slots(r.ky_lo + g * kT, r.ky_lo, r.ky_hi);
+      for (int kx = 0; kx < c.kernel_w; ++kx) {
+        for (int j = 0; j < 4; ++j) {
+          Lanes w = packed(first, kx, j) >> (shift * kTapBits);
+          if (shift != 0 && first + 1 < c.row_groups) {
+            w |= packed(first + 1, kx, j) << ((kT - shift) * kTapBits);
+          }
+          weights[(g * c.kernel_w + kx) * 4 + j] = __builtin_bit_cast(Vec, w & keep);
+        }
+      }
+    }
+    const int8_t* zx_rows[kT];
+    for (const int8_t*& row : zx_rows) row = c.zx_vector;
+    Vec zx_column[4];
+    Ops::template Interleave<false>(zx_rows, kW, zx_column);
+    for (int j = 0; j < 4; ++j) buffer[j] = Ops::Load(r.bias + j * kW);
+    for (int g = 0; g < c.row_groups; ++g) {
+      const uint32_t outside = ~slots(g * kT, r.ky_lo, r.ky_hi);
+      for (int kx = 0; kx < c.kernel_w; ++kx) {
+        for (int j = 0; j < 4; ++j) {
+          buffer[j] = Ops::Dot(buffer[j], zx_column[j],
+                               __builtin_bit_cast(Vec, packed(g, kx, j) & outside));
+        }
+      }
+    }
+    out.weights = reinterpret_cast<const uint8_t*>(weights);
+    out.bias = reinterpret_cast<const uint8_t*>(buffer);
+    return out;
+  }
+
+  static void RowColumns(const Row& r, int x_begin, int x_end) {
+    const DwCall& c = *r.c;
     const int span = (c.kernel_w - 1) * c.dilation_w + 1;
-    const int capacity = kBufferVecs / (4 * c.row_groups);  // columns the buffer holds
+    const int capacity = kBufferVecs / (4 * r.groups);  // columns the buffer holds
     if (c.stride_w < span && span + c.stride_w <= capacity) {
       const int chunk = (capacity - span) / c.stride_w + 1;
       for (int x0 = x_begin; x0 < x_end; x0 += chunk) {
@@ -180,6 +263,10 @@ class DwBlockKernel {
 
   static constexpr size_t kArrayBytes = sizeof(int32_t) * kW;
   static constexpr int kBufferVecs = 16384 / kW;
+  // RealignedRow's weight slices (row groups x kernel_w) at most, and its room:
+  // the slices and the row's bias.
+  static constexpr int kMaxRealignedSlices = 16;
+  static constexpr int kRealignedVecs = 4 * (kMaxRealignedSlices + 1);
 
   struct Row {
     const DwCall* c;
@@ -189,8 +276,13 @@ class DwBlockKernel {
     int64_t row_step;    // offset from kernel row ky to ky + 1
     int64_t top;         // the input row of kernel row 0
     int ky_lo, ky_hi;    // the kernel rows inside the input
+    // The kernel rows of row group g are ky_base + T*g .. ky_base + T*g + T - 1,
+    // weighed by `weights` (RealignedRow: weights built for the row, with bias).
+    int ky_base;
+    int groups;
     const uint8_t* arrays;
     const uint8_t* weights;
+    const uint8_t* bias;
     bool fast;
     Vec lo, hi;   // the clamp in int8 lanes (fast mode only)
     int8_t* out;  // pixel x = 0 of the row, channel c0
@@ -207,7 +299,7 @@ class DwBlockKernel {
     const bool inside = ix >= 0 && ix < c.in_w;
     const int64_t column = r.row0 + ix * c.channels;
     for (int t = 0; t < kT; ++t) {
-      const int ky = g * kT + t;
+      const int ky = r.ky_base + g * kT + t;
       rows[t] =
           inside && ky >= r.ky_lo && ky < r.ky_hi ? r.base + column + ky * r.row_step : c.zx_vector;
     }
@@ -220,7 +312,7 @@ class DwBlockKernel {
   }
 
   [[gnu::always_inline]] static void Bias(const Row& r, Vec (&acc)[4]) {
-    for (int j = 0; j < 4; ++j) acc[j] = LoadArray(r, 0, j);
+    for (int j = 0; j < 4; ++j) acc[j] = Ops::Load(r.bias + j * kW);
   }
 
   // Kernels 3 wide at stride and dilation 1 whose rows fit one group (3x3 on
@@ -352,7 +444,7 @@ class DwBlockKernel {
   static void BufferedChunk(const Row& r, int x0, int x1) {
     const DwCall& c = *r.c;
     alignas(64) Vec buffer[kBufferVecs];
-    const int groups = c.row_groups;
+    const int groups = r.groups;
     const int64_t ix0 = int64_t{x0} * c.stride_w - c.pad_left;
     const int columns = (x1 - 1 - x0) * c.stride_w + (c.kernel_w - 1) * c.dilation_w + 1;
     for (int s = 0; s < columns; ++s) {
@@ -362,11 +454,14 @@ class DwBlockKernel {
       }
     }
     // The common 3x3 and 5x5 kernels with their loop bounds known at compile time.
-    // (3x3 and 5x5 take 1 and 2 row groups of 4 taps, 2 and 3 of 2 taps.)
+    // (3x3 and 5x5 take 1 and 2 row groups of 4 taps, 2 and 3 of 2 taps; a row
+    // of 5x5 with at most T kernel rows inside the input is realigned to one.)
     if (c.kernel_w == 3 && groups == (3 + kT - 1) / kT) {
       BufferedRow<3, (3 + kT - 1) / kT>(r, buffer, x0, x1);
     } else if (c.kernel_w == 5 && groups == (5 + kT - 1) / kT) {
       BufferedRow<5, (5 + kT - 1) / kT>(r, buffer, x0, x1);
+    } else if (c.kernel_w == 5 && groups == 1) {
+      BufferedRow<5, 1>(r, buffer, x0, x1);
     } else {
       BufferedRow<0, 0>(r, buffer, x0, x1);
     }
@@ -386,7 +481,7 @@ class DwBlockKernel {
   template <int kP, int kKw, int kGroups>
   static void BufferedPixels(const Row& r, const Vec* buffer, int x0, int x) {
     const DwCall& c = *r.c;
-    const int groups = kGroups != 0 ? kGroups : c.row_groups;
+    const int groups = kGroups != 0 ? kGroups : r.groups;
     const int kernel_w = kKw != 0 ? kKw : c.kernel_w;
     Vec acc[kP][4];
     for (int p = 0; p < kP; ++p) Bias(r, acc[p]);
@@ -411,7 +506,7 @@ class DwBlockKernel {
     Vec acc[1][4];
     Bias(r, acc[0]);
     const int64_t ix0 = int64_t{x} * c.stride_w - c.pad_left;
-    for (int g = 0; g < c.row_groups; ++g) {
+    for (int g = 0; g < r.groups; ++g) {
       for (int kx = 0; kx < c.kernel_w; ++kx) {
         Vec v[4];
         Column(r, g, ix0 + int64_t{kx} * c.dilation_w, v);

@@ -3,7 +3,8 @@
 // canaries, random output tiles): channel counts around every block width,
 // kernels 1x1 to 7x7 and 1xN / Nx1, strides, dilations, asymmetric padding,
 // batches, rows long enough for several column chunks, kernels too wide for the
-// column buffer, int8 and int4 weights, and quantizations that put blocks in the
+// column buffer, 5x5 rows realigned to the few input rows of short images,
+// int8 and int4 weights, and quantizations that put blocks in the
 // fast and the exact requantization mode. Every path that was built and that the
 // CPU supports runs; the last test case fails if such a path ran no case, or if a
 // requantization mode never ran.
@@ -245,6 +246,11 @@ TEST_CASE("Depthwise convolution over long rows and kernels wider than the colum
       {64, 7, 7, 1, 2, 2, 2, 14, 150, WeightType::kInt8},
       {17, 1, 40, 1, 1, 1, 2, 2, 120, WeightType::kInt8},
       {40, 3, 3, 2, 2, 1, 1, 5, 150, WeightType::kInt4},
+      // 5x5 on images at most 3 high: every row sees at most 3 input rows, so
+      // each runs on realigned weights (one row group of 4 taps, not two).
+      {200, 5, 5, 1, 1, 1, 1, 2, 100, WeightType::kInt8},
+      {104, 5, 5, 2, 1, 1, 1, 3, 100, WeightType::kInt4},
+      {88, 5, 5, 1, 1, 1, 1, 3, 100, WeightType::kInt8},
   };
   uint64_t seed = 9000;
   for (const DwShape& s : kShapes) {

@@ -157,8 +157,9 @@ TEST_CASE("the split follows the documented policy") {
     CHECK(conv.Tile(t).n_end == 64);
     CHECK(conv.Tile(t).m_begin % kernels::kTileRowAlign == 0);
   }
-  // 1M multiply-accumulates make 7 tiles of kMinTileMacs, rounded down to 4 threads.
-  CHECK(kernels::SplitOutput(1, 1000, 1000, 16, 4).count() == 4);
+  // 8M multiply-accumulates make 7 tiles of kMinTileMacs, rounded down to 4 threads.
+  static_assert(kernels::kMinTileMacs == int64_t{1} << 20);
+  CHECK(kernels::SplitOutput(1, 8000, 1000, 16, 4).count() == 4);
   // Bad arguments give the whole output.
   CHECK(kernels::SplitOutput(100, 100, 100, 0, 4).count() == 1);
   CHECK(kernels::SplitOutput(100, 100, -1, 16, 4).count() == 1);

@@ -346,9 +346,29 @@ void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMaxT
       _mm512_store_si512(raw[r][b], Rescale16(_mm512_load_si512(raw[r][b]), q));
     }
   }
+  const int64_t out_c = s.out_c;
+  if constexpr (kBlocks == 1) {
+    // One block: NarrowPixel takes four rows at once, row i's 16 bytes landing
+    // in 128-bit lane i (narrow outputs: the epilogue is most of their work).
+    const auto store_mask = static_cast<__mmask16>(t.store_mask);
+    Unroll<(kRows + kTileBlocks - 1) / kTileBlocks>([&](auto q) {
+      constexpr int kFirst = q * kTileBlocks;
+      __m512i rescaled[kTileBlocks];
+      Unroll<kTileBlocks>([&](auto i) {
+        rescaled[i] = _mm512_load_si512(raw[kFirst + i < kRows ? kFirst + i : kRows - 1][0]);
+      });
+      const __m512i y = NarrowPixel(rescaled, s);
+      Unroll<kTileBlocks>([&](auto i) {
+        if constexpr (kFirst + i < kRows) {
+          _mm_mask_storeu_epi8(out + (kFirst + i) * out_c, store_mask,
+                               _mm512_extracti32x4_epi32(y, i));
+        }
+      });
+    });
+    return;
+  }
   // A tile of fewer blocks narrows its last block again in place of the missing
   // ones; their bytes are not stored.
-  const int64_t out_c = s.out_c;
   for (int r = 0; r < kRows; ++r) {
     __m512i rescaled[kTileBlocks];
     Unroll<kTileBlocks>(
