@@ -33,14 +33,15 @@ build/release/converter/tools/qrt-convert "$model" -o "$out/cls_int8.qrt" \
 
 # int4 with mixed precision: the most useful layers per byte stay int8 within a
 # budget of 16% of the ONNX file. A budget below the all-int4 model is refused
-# (the error says its size); then the model is converted under a 25% budget (all-int4 alone is about 21%).
+# (the error says its size); then the model is converted under a 20% budget (all-int4
+# alone is 18.1%, and 20% keeps the accuracy within 2 points: docs/quantization.md §10).
 echo "== convert (int4 weights, mixed precision, --size-budget 16% of the ONNX file)"
 budget=$((onnx_bytes * 16 / 100))
 if ! build/release/converter/tools/qrt-convert "$model" -o "$out/cls_int4.qrt" \
     --input-shape x=1x3x48x192 --calib "$data/calib/inputs" --eval "$data/test/inputs" \
     --weights int4 --size-budget "$budget" --report "$out/cls_int4.json"; then
-  budget=$((onnx_bytes * 25 / 100))
-  echo "== 16% cannot be met; convert int4 with --size-budget $budget (25%) instead"
+  budget=$((onnx_bytes * 20 / 100))
+  echo "== 16% cannot be met; convert int4 with --size-budget $budget (20%) instead"
   build/release/converter/tools/qrt-convert "$model" -o "$out/cls_int4.qrt" \
     --input-shape x=1x3x48x192 --calib "$data/calib/inputs" --eval "$data/test/inputs" \
     --weights int4 --size-budget "$budget" --report "$out/cls_int4.json"

@@ -11,9 +11,12 @@
 
 namespace qrt::converter {
 
-// kernels::QuantizeMultiplier of `real`, or kBadRequantization naming the node and
-// `what` (e.g. "output multiplier of channel 3") when it is not positive and finite
-// or reaches 2^30.
+// kernels::QuantizeMultiplier of `real` rounded to 16 significant bits (the
+// multiplier a multiple of 2^schema::kMantissaShift, half away from zero), so that the
+// file stores it as a 16-bit mantissa (schema version 3). The relative error
+// stays below 2^-16, far below an int8 output's resolution. kBadRequantization
+// naming the node and `what` (e.g. "output multiplier of channel 3") when `real`
+// is not positive and finite or reaches 2^30.
 Status ToDyadic(double real, const Node& node, std::string_view what, kernels::Dyadic* out);
 
 // round(bias / scale), saturated to the int32 range; *saturated tells whether it

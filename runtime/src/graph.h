@@ -48,9 +48,13 @@ struct TensorDesc {
   int32_t zero_point = 0;
   // Weight scales, one per output channel (constants only).
   const flatbuffers::Vector<float>* channel_scales = nullptr;
-  // Constant data inside the model bytes; null for activations, which live in the
-  // session's arena at arena_offset.
+  // Constant data inside the model bytes, or in widened_data; null for
+  // activations, which live in the session's arena at arena_offset.
   const uint8_t* data = nullptr;
+  // Owns `data` of an INT16 constant, widened to int32 at load (type is then
+  // kInt32): the kernels read int32 biases, the file stores them in half the bytes
+  // when they fit. Null for every other tensor.
+  std::shared_ptr<const uint8_t> widened_data;
   size_t arena_offset = 0;
 
   bool is_constant() const { return data != nullptr; }
@@ -76,12 +80,24 @@ class OpKernel {
   virtual kernels::Isa isa() const = 0;
 };
 
+// An operator's requantization as the kernels read it, decoded and checked at
+// load: int32 multipliers (the file's, or its 16-bit mantissas << 15) and shifts.
+// Empty for operators without one.
+struct RequantValues {
+  std::vector<int32_t> multiplier;
+  std::vector<int8_t> shift;
+
+  size_t size() const { return multiplier.size(); }
+};
+
 // What an operator's Prepare sees.
 struct PrepareContext {
   const schema::Operator& op;
   int op_index;
   const std::vector<TensorDesc>& tensors;
   const kernels::KernelTable& kernels;
+  // Lives as long as the model (Model::Impl::requants), so kernels may keep pointers.
+  const RequantValues& requant;
 
   int input_index(int i) const { return op.inputs()->Get(static_cast<flatbuffers::uoffset_t>(i)); }
   int output_index(int i) const {
@@ -110,6 +126,8 @@ struct Model::Impl {
   std::shared_ptr<const void> storage;
   const schema::Model* model = nullptr;
   std::vector<internal::TensorDesc> tensors;
+  // One per operator, indexed like the file's operators.
+  std::vector<internal::RequantValues> requants;
   std::vector<internal::PreparedOp> ops;
   std::vector<int> input_tensors;
   std::vector<int> output_tensors;

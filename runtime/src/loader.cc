@@ -53,7 +53,8 @@ Status PrepareOperators(Model::Impl* impl) {
   impl->isa = kernels::Isa::kReference;
   for (uint32_t o = 0; o < ops.size(); ++o) {
     const schema::Operator& op = *ops.Get(o);
-    const internal::PrepareContext ctx{op, static_cast<int>(o), impl->tensors, kernels};
+    const internal::PrepareContext ctx{op, static_cast<int>(o), impl->tensors, kernels,
+                                       impl->requants[o]};
     internal::PreparedOp prepared;
     prepared.name = op.name() != nullptr ? op.name()->str() : "";
     prepared.type_name = schema::EnumNameOperatorType(op.type());
@@ -142,12 +143,14 @@ Status Model::LoadBytes(const void* data, size_t size, std::shared_ptr<const voi
   impl->model = schema::GetModel(data);
   const uint32_t version = impl->model->schema_version();
   if (version < schema::kMinSchemaVersion || version > schema::kSchemaVersion) {
+    static_assert(schema::kMinSchemaVersion == schema::kSchemaVersion,
+                  "the message below names one version");
     return Status(StatusCode::kUnsupportedVersion,
                   "model has schema version " + std::to_string(version) +
-                      "; this runtime reads versions " + std::to_string(schema::kMinSchemaVersion) +
-                      " to " + std::to_string(schema::kSchemaVersion));
+                      "; this runtime reads version " + std::to_string(schema::kSchemaVersion) +
+                      " only (convert the model again with this release's qrt-convert)");
   }
-  QRT_RETURN_IF_ERROR(internal::ValidateModel(*impl->model, &impl->tensors));
+  QRT_RETURN_IF_ERROR(internal::ValidateModel(*impl->model, &impl->tensors, &impl->requants));
   QRT_RETURN_IF_ERROR(SelectIsa(options, &impl->isa));
   QRT_RETURN_IF_ERROR(PrepareOperators(impl.get()));
   impl->arena_bytes = internal::PlanArena(*impl->model, &impl->tensors);

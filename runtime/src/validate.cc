@@ -1,6 +1,7 @@
 #include "validate.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "qrt/kernels/int4.h"
 #include "qrt/kernels/params.h"
 #include "qrt/kernels/requant.h"
+#include "qrt/schema/mantissa.h"
 
 namespace qrt::internal {
 namespace {
@@ -61,6 +63,8 @@ bool ToElementType(schema::ElementType in, ElementType* out) {
     case schema::ElementType::FLOAT32:
       *out = ElementType::kFloat32;
       return true;
+    case schema::ElementType::INT16:  // a storage type only (DescribeTensor widens it)
+      break;
   }
   return false;
 }
@@ -99,11 +103,70 @@ Status ValidateBuffers(const schema::Model& model) {
   return Status::Ok();
 }
 
+// An INT16 constant's values widened into runtime-owned int32 memory, which
+// `desc` then points to; kInvalidArgument when that memory cannot be allocated.
+Status WidenInt16(const std::string& where, const uint8_t* stored, TensorDesc* desc) {
+  const size_t count = static_cast<size_t>(desc->element_count);
+  AlignedBuffer widened = AllocateAligned(count * sizeof(int32_t));
+  if (widened == nullptr) {
+    return Status(StatusCode::kInvalidArgument, where + ": cannot allocate its widened int32 copy");
+  }
+  for (size_t i = 0; i < count; ++i) {
+    int16_t value;
+    std::memcpy(&value, stored + i * sizeof(value), sizeof(value));
+    const int32_t wide = value;
+    std::memcpy(widened.get() + i * sizeof(wide), &wide, sizeof(wide));
+  }
+  desc->data = widened.get();
+  desc->widened_data = std::shared_ptr<const uint8_t>(
+      widened.release(), [](const uint8_t* p) { AlignedFree()(const_cast<uint8_t*>(p)); });
+  return Status::Ok();
+}
+
+// Since schema version 3 an int8 activation's quantization is inline (Tensor.scale,
+// Tensor.zero_point); every other tensor leaves both at 0, and only constants
+// (weights) may have a Quantization table. Runs after the type checks.
+Status DescribeActivationQuantization(const schema::Tensor& t, const std::string& where,
+                                      TensorDesc* desc) {
+  if (!desc->is_constant() && t.quantization() != nullptr) {
+    return Status(StatusCode::kBadQuantization,
+                  where +
+                      " is an activation with a Quantization table; since schema version 3 "
+                      "an activation's quantization is Tensor.scale and Tensor.zero_point");
+  }
+  if (desc->is_constant() || desc->type != ElementType::kInt8) {
+    if (t.scale() != 0.0f || t.zero_point() != 0) {
+      return Status(StatusCode::kBadQuantization,
+                    where + " has scale " + std::to_string(t.scale()) + " and zero point " +
+                        std::to_string(t.zero_point()) +
+                        "; only int8 activations have them (0 otherwise)");
+    }
+    return Status::Ok();
+  }
+  desc->scale = t.scale();
+  if (!(desc->scale > 0.0f) || !std::isfinite(desc->scale)) {
+    return Status(StatusCode::kBadQuantization, where + " is an int8 activation with scale " +
+                                                    std::to_string(desc->scale) +
+                                                    " (must be positive and finite)");
+  }
+  desc->zero_point = t.zero_point();
+  if (desc->zero_point < -128 || desc->zero_point > 127) {
+    return Status(
+        StatusCode::kBadQuantization,
+        where + " has zero point " + std::to_string(desc->zero_point) + " outside [-128, 127]");
+  }
+  return Status::Ok();
+}
+
 Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* desc) {
   const schema::Tensor& t = *model.tensors()->Get(index);
   const std::string where = TensorWhere(model, index);
   desc->name = std::string(TensorName(t));
-  if (!ToElementType(t.type(), &desc->type)) {
+  // INT16 is a storage type only: the runtime sees the widened int32 values.
+  const bool int16 = t.type() == schema::ElementType::INT16;
+  if (int16) {
+    desc->type = ElementType::kInt32;
+  } else if (!ToElementType(t.type(), &desc->type)) {
     return Status(StatusCode::kBadType, where + " has unknown element type " +
                                             std::to_string(static_cast<int>(t.type())));
   }
@@ -125,6 +188,9 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
     desc->shape.push_back(dim);
   }
   desc->byte_size = ByteSize(desc->type, desc->shape, desc->element_count);
+  const size_t stored_size =
+      int16 ? static_cast<size_t>(desc->element_count) * sizeof(int16_t) : desc->byte_size;
+  const std::string stored_type = int16 ? "int16" : ElementTypeName(desc->type);
 
   if (t.buffer() >= model.buffers()->size()) {
     return Status(StatusCode::kIndexOutOfRange, where + " refers to buffer " +
@@ -134,20 +200,24 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
   if (t.buffer() != 0) {
     const auto* data = model.buffers()->Get(t.buffer())->data();
     const size_t size = data == nullptr ? 0 : data->size();
-    if (size != desc->byte_size) {
+    if (size != stored_size) {
       return Status(StatusCode::kBufferSizeMismatch,
-                    where + " needs " + std::to_string(desc->byte_size) + " bytes of " +
-                        ElementTypeName(desc->type) + " data but buffer " +
-                        std::to_string(t.buffer()) + " holds " + std::to_string(size));
+                    where + " needs " + std::to_string(stored_size) + " bytes of " + stored_type +
+                        " data but buffer " + std::to_string(t.buffer()) + " holds " +
+                        std::to_string(size));
     }
     desc->data = data->data();
-    const size_t alignment = DataAlignment(desc->type);
-    if (desc->byte_size != 0 && reinterpret_cast<uintptr_t>(desc->data) % alignment != 0) {
+    const size_t alignment = int16 ? sizeof(int16_t) : DataAlignment(desc->type);
+    if (stored_size != 0 && reinterpret_cast<uintptr_t>(desc->data) % alignment != 0) {
       return Status(StatusCode::kMisalignedBuffer,
-                    where + " is " + ElementTypeName(desc->type) + " data in buffer " +
-                        std::to_string(t.buffer()) + ", which is not " +
-                        std::to_string(alignment) + "-byte aligned");
+                    where + " is " + stored_type + " data in buffer " + std::to_string(t.buffer()) +
+                        ", which is not " + std::to_string(alignment) + "-byte aligned");
     }
+    if (int16) QRT_RETURN_IF_ERROR(WidenInt16(where, data->data(), desc));
+  } else if (int16) {
+    return Status(StatusCode::kBadType, where +
+                                            " is an int16 activation; int16 is only for "
+                                            "constants read as int32 (biases)");
   }
 
   const schema::Quantization* q = t.quantization();
@@ -181,7 +251,7 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
         }
       }
     }
-    return Status::Ok();
+    return DescribeActivationQuantization(t, where, desc);
   }
 
   if (desc->type == ElementType::kInt4 || desc->type == ElementType::kInt32 ||
@@ -190,51 +260,59 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
                   where + " is a " + ElementTypeName(desc->type) +
                       " activation; activations are int8 (float32 at the graph boundary)");
   }
-  if (desc->type == ElementType::kInt8) {
-    if (q == nullptr || q->scale() == nullptr || q->scale()->size() != 1) {
-      return Status(StatusCode::kBadQuantization,
-                    where + " is an int8 activation and needs exactly one scale");
+  return DescribeActivationQuantization(t, where, desc);
+}
+
+// Decodes the operator's requantization (int32 multipliers, or 16-bit mantissas
+// standing for mantissa << schema::kMantissaShift) into `values` and checks every dyadic.
+Status DecodeRequantization(const schema::Requantization& requant, const std::string& where,
+                            RequantValues* values) {
+  const auto* multiplier = requant.multiplier();
+  const auto* mantissa = requant.mantissa();
+  if ((multiplier == nullptr) == (mantissa == nullptr)) {
+    return Status(StatusCode::kBadRequantization,
+                  where +
+                      (multiplier == nullptr ? " has neither multipliers nor mantissas"
+                                             : " has both multipliers and mantissas") +
+                      " (exactly one is required)");
+  }
+  const uint32_t count = multiplier != nullptr ? multiplier->size() : mantissa->size();
+  if (count != requant.shift()->size()) {
+    return Status(StatusCode::kBadRequantization,
+                  where + " has " + std::to_string(count) +
+                      (multiplier != nullptr ? " multipliers" : " mantissas") + " but " +
+                      std::to_string(requant.shift()->size()) + " shifts");
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    int32_t m = 0;
+    if (multiplier != nullptr) {
+      m = multiplier->Get(i);
+    } else {
+      const uint16_t m16 = mantissa->Get(i);
+      if (m16 != 0 && m16 < (1u << 15)) {
+        return Status(StatusCode::kBadRequantization,
+                      where + " requantization " + std::to_string(i) + " has mantissa " +
+                          std::to_string(m16) + " (0 or in [2^15, 2^16))");
+      }
+      m = static_cast<int32_t>(uint32_t{m16} << schema::kMantissaShift);
     }
-    desc->scale = q->scale()->Get(0);
-    if (!(desc->scale > 0.0f) || !std::isfinite(desc->scale)) {
-      return Status(
-          StatusCode::kBadQuantization,
-          where + " has scale " + std::to_string(desc->scale) + " (must be positive and finite)");
+    const kernels::Dyadic d{m, requant.shift()->Get(i)};
+    if (!kernels::IsValidDyadic(d)) {
+      return Status(StatusCode::kBadRequantization,
+                    where + " requantization " + std::to_string(i) + " has multiplier " +
+                        std::to_string(d.multiplier) + " and shift " + std::to_string(d.shift) +
+                        " (multiplier 0 or in [2^30, 2^31), shift in [1, 62])");
     }
-    if (q->zero_point() != nullptr && q->zero_point()->size() > 1) {
-      return Status(StatusCode::kBadQuantization, where + " has " +
-                                                      std::to_string(q->zero_point()->size()) +
-                                                      " zero points; activations have one");
-    }
-    if (q->zero_point() != nullptr && q->zero_point()->size() == 1) {
-      desc->zero_point = q->zero_point()->Get(0);
-    }
-    if (desc->zero_point < -128 || desc->zero_point > 127) {
-      return Status(
-          StatusCode::kBadQuantization,
-          where + " has zero point " + std::to_string(desc->zero_point) + " outside [-128, 127]");
-    }
+    values->multiplier.push_back(d.multiplier);
+    values->shift.push_back(static_cast<int8_t>(d.shift));
   }
   return Status::Ok();
 }
 
-Status ValidateRequantization(const schema::Operator& op, const std::string& where) {
-  const schema::Requantization* requant = OperatorRequantization(op);
-  if (requant != nullptr) {
-    if (requant->multiplier()->size() != requant->shift()->size()) {
-      return Status(StatusCode::kBadRequantization,
-                    where + " has " + std::to_string(requant->multiplier()->size()) +
-                        " multipliers but " + std::to_string(requant->shift()->size()) + " shifts");
-    }
-    for (uint32_t i = 0; i < requant->multiplier()->size(); ++i) {
-      const kernels::Dyadic d{requant->multiplier()->Get(i), requant->shift()->Get(i)};
-      if (!kernels::IsValidDyadic(d)) {
-        return Status(StatusCode::kBadRequantization,
-                      where + " requantization " + std::to_string(i) + " has multiplier " +
-                          std::to_string(d.multiplier) + " and shift " + std::to_string(d.shift) +
-                          " (multiplier 0 or in [2^30, 2^31), shift in [1, 62])");
-      }
-    }
+Status ValidateRequantization(const schema::Operator& op, const std::string& where,
+                              RequantValues* values) {
+  if (const schema::Requantization* requant = OperatorRequantization(op)) {
+    QRT_RETURN_IF_ERROR(DecodeRequantization(*requant, where, values));
   }
   const schema::Clamp* clamp = OperatorClamp(op);
   if (clamp != nullptr && clamp->lo() > clamp->hi()) {
@@ -244,7 +322,7 @@ Status ValidateRequantization(const schema::Operator& op, const std::string& whe
   return Status::Ok();
 }
 
-Status ValidateOperator(const schema::Model& model, uint32_t index) {
+Status ValidateOperator(const schema::Model& model, uint32_t index, RequantValues* requant) {
   const schema::Operator& op = *model.operators()->Get(index);
   const std::string where = OperatorWhere(op, index);
   const OpSpec* spec = FindOpSpec(op.type());
@@ -282,7 +360,7 @@ Status ValidateOperator(const schema::Model& model, uint32_t index) {
       }
     }
   }
-  return ValidateRequantization(op, where);
+  return ValidateRequantization(op, where, requant);
 }
 
 Status ValidateGraphIo(const schema::Model& model, const flatbuffers::Vector<int32_t>& list,
@@ -374,7 +452,8 @@ Status ValidateGraph(const schema::Model& model, const std::vector<TensorDesc>& 
 
 }  // namespace
 
-Status ValidateModel(const schema::Model& model, std::vector<TensorDesc>* tensors) {
+Status ValidateModel(const schema::Model& model, std::vector<TensorDesc>* tensors,
+                     std::vector<RequantValues>* requants) {
   QRT_RETURN_IF_ERROR(ValidateBuffers(model));
   const uint32_t num_tensors = model.tensors()->size();
   if (num_tensors > static_cast<uint32_t>(std::numeric_limits<int32_t>::max())) {
@@ -390,8 +469,9 @@ Status ValidateModel(const schema::Model& model, std::vector<TensorDesc>* tensor
                     TensorWhere(model, i) + " has the same name as an earlier tensor");
     }
   }
+  requants->assign(model.operators()->size(), RequantValues{});
   for (uint32_t o = 0; o < model.operators()->size(); ++o) {
-    QRT_RETURN_IF_ERROR(ValidateOperator(model, o));
+    QRT_RETURN_IF_ERROR(ValidateOperator(model, o, &(*requants)[o]));
   }
   return ValidateGraph(model, *tensors);
 }

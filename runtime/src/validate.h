@@ -10,7 +10,9 @@
 
 namespace qrt::internal {
 
-// On success fills `tensors` with the resolved description of every tensor.
-Status ValidateModel(const schema::Model& model, std::vector<TensorDesc>* tensors);
+// On success fills `tensors` with the resolved description of every tensor and
+// `requants` with every operator's decoded requantization.
+Status ValidateModel(const schema::Model& model, std::vector<TensorDesc>* tensors,
+                     std::vector<RequantValues>* requants);
 
 }  // namespace qrt::internal

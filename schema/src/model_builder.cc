@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <cstdlib>
+#include <limits>
+#include <map>
 #include <span>
 
 #include "atomic_file.h"
@@ -21,10 +22,19 @@ using schema::OperatorType;
   std::abort();
 }
 
+// Multipliers whose low schema::kMantissaShift bits are all zero are written as 16-bit
+// mantissas (schema version 3), which is lossless; any other is written in full.
 std::unique_ptr<schema::RequantizationT> MakeRequant(const std::vector<kernels::Dyadic>& dyadics) {
   auto requant = std::make_unique<schema::RequantizationT>();
+  const bool mantissas = std::all_of(dyadics.begin(), dyadics.end(), [](const kernels::Dyadic& d) {
+    return d.multiplier % (int32_t{1} << schema::kMantissaShift) == 0;
+  });
   for (const kernels::Dyadic& d : dyadics) {
-    requant->multiplier.push_back(d.multiplier);
+    if (mantissas) {
+      requant->mantissa.push_back(static_cast<uint16_t>(d.multiplier >> schema::kMantissaShift));
+    } else {
+      requant->multiplier.push_back(d.multiplier);
+    }
     requant->shift.push_back(static_cast<int8_t>(d.shift));
   }
   return requant;
@@ -99,10 +109,11 @@ int32_t ModelBuilder::AddTensor(std::string name, std::vector<int32_t> shape,
 
 int32_t ModelBuilder::AddActivation(std::string name, std::vector<int32_t> shape, float scale,
                                     int32_t zero_point) {
-  auto q = std::make_unique<schema::QuantizationT>();
-  q->scale = {scale};
-  q->zero_point = {zero_point};
-  return AddTensor(std::move(name), std::move(shape), schema::ElementType::INT8, 0, std::move(q));
+  const int32_t tensor =
+      AddTensor(std::move(name), std::move(shape), schema::ElementType::INT8, 0, nullptr);
+  model_.tensors.back()->scale = scale;
+  model_.tensors.back()->zero_point = zero_point;
+  return tensor;
 }
 
 int32_t ModelBuilder::AddFloatTensor(std::string name, std::vector<int32_t> shape) {
@@ -145,10 +156,21 @@ int32_t ModelBuilder::AddInt4Weights(std::string name, std::vector<int32_t> shap
 }
 
 int32_t ModelBuilder::AddBias(std::string name, const std::vector<int32_t>& values) {
-  std::vector<uint8_t> bytes(values.size() * sizeof(int32_t));
-  std::memcpy(bytes.data(), values.data(), bytes.size());
+  const bool fits_int16 = std::all_of(values.begin(), values.end(), [](int32_t v) {
+    return v >= std::numeric_limits<int16_t>::min() && v <= std::numeric_limits<int16_t>::max();
+  });
+  std::vector<uint8_t> bytes;
+  if (fits_int16) {
+    const std::vector<int16_t> narrow(values.begin(), values.end());
+    bytes.resize(narrow.size() * sizeof(int16_t));
+    std::memcpy(bytes.data(), narrow.data(), bytes.size());
+  } else {
+    bytes.resize(values.size() * sizeof(int32_t));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+  }
   return AddConstant(std::move(name), {static_cast<int32_t>(values.size())},
-                     schema::ElementType::INT32, std::move(bytes));
+                     fits_int16 ? schema::ElementType::INT16 : schema::ElementType::INT32,
+                     std::move(bytes));
 }
 
 int32_t ModelBuilder::AddConstant(std::string name, std::vector<int32_t> shape,
@@ -367,6 +389,8 @@ size_t BufferAlignment(schema::ElementType type) {
     case schema::ElementType::INT32:
     case schema::ElementType::FLOAT32:
       return 4;
+    case schema::ElementType::INT16:
+      return 2;
     case schema::ElementType::UINT8:
       break;
   }
@@ -386,7 +410,8 @@ std::vector<uint8_t> ModelBuilder::Finish() const {
   std::vector<size_t> alignment(num_buffers, 0);
   for (const auto& tensor : model_.tensors) {
     if (tensor != nullptr && tensor->buffer != 0 && tensor->buffer < num_buffers) {
-      alignment[tensor->buffer] = std::max(alignment[tensor->buffer], BufferAlignment(tensor->type));
+      alignment[tensor->buffer] =
+          std::max(alignment[tensor->buffer], BufferAlignment(tensor->type));
     }
   }
   std::vector<flatbuffers::Offset<schema::Buffer>> buffers;
@@ -401,8 +426,19 @@ std::vector<uint8_t> ModelBuilder::Finish() const {
     }
     buffers.push_back(schema::CreateBuffer(fbb, vector));
   }
+  // Tensors share identical shape vectors (activations along a chain, weights of
+  // layers of one size).
+  std::map<std::vector<int32_t>, flatbuffers::Offset<flatbuffers::Vector<int32_t>>> shapes;
   std::vector<flatbuffers::Offset<schema::Tensor>> tensors;
-  for (const auto& tensor : model_.tensors) tensors.push_back(schema::CreateTensor(fbb, tensor.get()));
+  for (const auto& tensor : model_.tensors) {
+    auto [shape, added] = shapes.try_emplace(tensor->shape);
+    if (added) shape->second = fbb.CreateVector(tensor->shape);
+    const auto name = tensor->name.empty() ? 0 : fbb.CreateString(tensor->name);
+    const auto quantization =
+        tensor->quantization ? schema::CreateQuantization(fbb, tensor->quantization.get()) : 0;
+    tensors.push_back(schema::CreateTensor(fbb, name, shape->second, tensor->type, tensor->buffer,
+                                           quantization, tensor->scale, tensor->zero_point));
+  }
   std::map<std::vector<int8_t>, flatbuffers::Offset<flatbuffers::Vector<int8_t>>> tables;
   std::vector<flatbuffers::Offset<schema::Operator>> operators;
   for (const auto& op : model_.operators) {

@@ -21,6 +21,7 @@
 #include "converter/passes/passes.h"
 #include "converter/reference/executor.h"
 #include "converter/reference/shape_inference.h"
+#include "multipliers.h"
 #include "qrt/qrt.h"
 #include "weights.h"
 
@@ -634,6 +635,11 @@ TEST_CASE("compaction: no weight scales or internal names unless asked, same res
   for (const schema::Operator* op : *model.operators()) {
     CHECK(op->name() == nullptr);
     if (const auto* lookup = op->options_as_LookupOptions()) tables.push_back(lookup->table());
+    // Multipliers rounded to 16 bits are written as mantissas (schema version 3).
+    if (const auto* conv = op->options_as_Conv2DOptions()) {
+      CHECK(conv->requant()->multiplier() == nullptr);
+      CHECK(conv->requant()->mantissa() != nullptr);
+    }
   }
   // The two identical tables are one vector in the file.
   REQUIRE(tables.size() == 2);
@@ -647,10 +653,10 @@ TEST_CASE("compaction: no weight scales or internal names unless asked, same res
     CHECK((tensor.name() != nullptr) == io);
     if (tensor.buffer() != 0) {
       CHECK(tensor.quantization() == nullptr);
-      // Weights on a cache line, int32 on 4 bytes.
+      // Weights on a cache line, biases (int16 or int32) on their size.
       const auto* data = model.buffers()->Get(tensor.buffer())->data();
       const auto offset = static_cast<size_t>(data->data() - compact_bytes.data());
-      CHECK(offset % (tensor.type() == schema::ElementType::INT32 ? 4 : 64) == 0);
+      CHECK(offset % BufferAlignment(tensor.type()) == 0);
     }
   }
 
@@ -674,6 +680,30 @@ TEST_CASE("compaction: no weight scales or internal names unless asked, same res
   CHECK(scaled == 2);
 }
 
+TEST_CASE("multipliers are rounded to 16-bit mantissas within 2^-16") {
+  Node node;
+  node.name = "n";
+  node.op_type = "Conv";
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> exponent(-30, 10);
+  for (int i = 0; i < 1000; ++i) {
+    const double real = std::exp2(exponent(rng));
+    kernels::Dyadic d{};
+    REQUIRE(ToDyadic(real, node, "m", &d).ok());
+    CHECK(d.multiplier % (1 << schema::kMantissaShift) == 0);
+    CHECK(d.multiplier >= 1 << 30);
+    CHECK(std::abs(std::ldexp(d.multiplier, -d.shift) / real - 1) <= std::exp2(-16));
+  }
+  // Just below a power of two the mantissa rounds up to 2^16: renormalized.
+  kernels::Dyadic d{};
+  REQUIRE(ToDyadic(0.5 * (1 - std::exp2(-20)), node, "m", &d).ok());
+  CHECK(d.multiplier == 1 << 30);
+  CHECK(d.shift == 31);
+  // A multiplier that rounds up to 2^30 cannot be represented.
+  CHECK(ToDyadic(std::exp2(30) * (1 - std::exp2(-20)), node, "m", &d).code() ==
+        StatusCode::kBadRequantization);
+}
+
 TEST_CASE("compaction: constants with identical bytes share one buffer") {
   ModelBuilder b;
   const int32_t x = b.AddActivation("x", {1, 4}, 0.1f, 0);
@@ -691,7 +721,7 @@ TEST_CASE("compaction: constants with identical bytes share one buffer") {
   b.SetOutputs({y2});
   REQUIRE(b.model().buffers.size() == 5);
   CompactModel(CompactOptions{}, &b);
-  // The sentinel, one int8 weight buffer and one int32 bias buffer.
+  // The sentinel, one int8 weight buffer and one (int16) bias buffer.
   CHECK(b.model().buffers.size() == 3);
   CHECK(b.model().tensors[w1]->buffer == b.model().tensors[w2]->buffer);
   CHECK(b.model().tensors[bias1]->buffer == b.model().tensors[bias2]->buffer);

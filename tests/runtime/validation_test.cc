@@ -90,8 +90,9 @@ void ExpectLoad(const ModelBuilder& builder, StatusCode code,
   if (code != StatusCode::kOk) CHECK(model == nullptr);
 }
 
-// Runs a loaded model once on fixed inputs; validation promises this is safe.
-void RunOnce(const std::shared_ptr<const Model>& model) {
+// Runs a loaded model once on fixed inputs (validation promises this is safe) and
+// returns every output.
+std::vector<std::vector<float>> RunOnce(const std::shared_ptr<const Model>& model) {
   std::unique_ptr<Session> session;
   REQUIRE(Session::Create(model, &session).ok());
   for (const TensorInfo& input : model->inputs()) {
@@ -101,6 +102,20 @@ void RunOnce(const std::shared_ptr<const Model>& model) {
     CHECK(session->SetInput(input.name, values.data(), values.size()).ok());
   }
   CHECK(session->Run().ok());
+  std::vector<std::vector<float>> outputs;
+  for (const TensorInfo& output : model->outputs()) {
+    outputs.emplace_back(output.element_count);
+    CHECK(session->GetOutput(output.name, outputs.back().data(), outputs.back().size()).ok());
+  }
+  return outputs;
+}
+
+// Loads `builder` and runs it once: for comparing two encodings of one model.
+std::vector<std::vector<float>> RunOutputs(const ModelBuilder& builder) {
+  const AlignedBytes bytes(builder.Finish());
+  std::shared_ptr<const Model> model;
+  REQUIRE(Model::LoadBuffer(bytes.data(), bytes.size(), &model).ok());
+  return RunOnce(model);
 }
 
 // ---- Finding what to break in a model.
@@ -125,6 +140,22 @@ std::string TensorRef(const ModelBuilder& b, std::string_view name) {
 
 std::vector<uint8_t>& BufferOf(ModelBuilder& b, std::string_view tensor) {
   return b.model().buffers[TensorOf(b, tensor).buffer]->data;
+}
+
+// Rewrites an INT16 bias (what the builder writes for small values) as INT32.
+void WidenBias(ModelBuilder& b, std::string_view tensor) {
+  REQUIRE(TensorOf(b, tensor).type == ElementType::INT16);
+  std::vector<uint8_t>& bytes = BufferOf(b, tensor);
+  std::vector<uint8_t> wide;
+  for (size_t i = 0; i < bytes.size(); i += 2) {
+    int16_t value;
+    std::memcpy(&value, bytes.data() + i, sizeof(value));
+    const int32_t v = value;
+    const auto* p = reinterpret_cast<const uint8_t*>(&v);
+    wide.insert(wide.end(), p, p + sizeof(v));
+  }
+  bytes = std::move(wide);
+  TensorOf(b, tensor).type = ElementType::INT32;
 }
 
 // The first operator of `type`.
@@ -347,10 +378,31 @@ TEST_CASE("int8 weights one byte short are rejected") {
   ExpectLoad(b, StatusCode::kBufferSizeMismatch, {TensorRef(b, "conv1.w"), "needs 216 bytes"});
 }
 
-TEST_CASE("an int32 bias one byte short is rejected") {
+TEST_CASE("an int32 or int16 bias one byte short is rejected") {
   ModelBuilder b = EveryOperatorModel();
   BufferOf(b, "conv1.b").pop_back();
-  ExpectLoad(b, StatusCode::kBufferSizeMismatch, {TensorRef(b, "conv1.b"), "needs 32 bytes"});
+  ExpectLoad(b, StatusCode::kBufferSizeMismatch,
+             {TensorRef(b, "conv1.b"), "needs 16 bytes of int16"});
+  b = EveryOperatorModel();
+  WidenBias(b, "conv1.b");
+  BufferOf(b, "conv1.b").pop_back();
+  ExpectLoad(b, StatusCode::kBufferSizeMismatch,
+             {TensorRef(b, "conv1.b"), "needs 32 bytes of int32"});
+}
+
+TEST_CASE("an int16 bias computes what the same bias in int32 computes") {
+  ModelBuilder narrow = EveryOperatorModel();
+  REQUIRE(TensorOf(narrow, "conv1.b").type == ElementType::INT16);
+  ModelBuilder wide = EveryOperatorModel();
+  WidenBias(wide, "conv1.b");
+  WidenBias(wide, "dw.b");
+  CHECK(RunOutputs(narrow) == RunOutputs(wide));
+}
+
+TEST_CASE("an int16 activation is rejected") {
+  ModelBuilder b = EveryOperatorModel();
+  TensorOf(b, "maxpool").type = ElementType::INT16;
+  ExpectLoad(b, StatusCode::kBadType, {TensorRef(b, "maxpool"), "int16 activation"});
 }
 
 TEST_CASE("int4 weights packed without rounding each odd row up are rejected") {
@@ -406,6 +458,7 @@ TEST_CASE("int4, int32 and uint8 activations are rejected") {
 
 TEST_CASE("a float32 constant is rejected") {
   ModelBuilder b = EveryOperatorModel();
+  WidenBias(b, "conv1.b");
   TensorOf(b, "conv1.b").type = ElementType::FLOAT32;  // same 4 bytes per element
   ExpectLoad(b, StatusCode::kBadType, {TensorRef(b, "conv1.b"), "float32 constant"});
 }
@@ -413,29 +466,25 @@ TEST_CASE("a float32 constant is rejected") {
 TEST_CASE("a float32 tensor inside the graph is rejected") {
   ModelBuilder b = EveryOperatorModel();
   TensorOf(b, "maxpool").type = ElementType::FLOAT32;
-  TensorOf(b, "maxpool").quantization.reset();
+  TensorOf(b, "maxpool").scale = 0;
+  TensorOf(b, "maxpool").zero_point = 0;
   ExpectLoad(b, StatusCode::kBadType,
              {TensorRef(b, "maxpool"), "neither a graph input nor a graph output"});
 }
 
 // ---- Activation quantization.
 
-TEST_CASE("an activation without quantization is rejected") {
-  ModelBuilder b = EveryOperatorModel();
-  TensorOf(b, "conv1").quantization.reset();
-  ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1"), "exactly one scale"});
-}
-
 TEST_CASE("an activation without a scale is rejected") {
   ModelBuilder b = EveryOperatorModel();
-  TensorOf(b, "conv1").quantization->scale.clear();
-  ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1"), "exactly one scale"});
+  TensorOf(b, "conv1").scale = 0;
+  ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1"), "with scale 0"});
 }
 
-TEST_CASE("an activation with two scales is rejected") {
+TEST_CASE("an activation with a Quantization table is rejected (schema version 3)") {
   ModelBuilder b = EveryOperatorModel();
-  TensorOf(b, "conv1").quantization->scale = {0.05f, 0.05f};
-  ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1"), "exactly one scale"});
+  TensorOf(b, "conv1").quantization = Quant({0.05f}, {0});
+  ExpectLoad(b, StatusCode::kBadQuantization,
+             {TensorRef(b, "conv1"), "Quantization table", "Tensor.scale"});
 }
 
 TEST_CASE("an activation scale that is zero, NaN, negative or infinite is rejected") {
@@ -443,8 +492,8 @@ TEST_CASE("an activation scale that is zero, NaN, negative or infinite is reject
                             std::numeric_limits<float>::infinity()}) {
     CAPTURE(scale);
     ModelBuilder b = EveryOperatorModel();
-    TensorOf(b, "conv1").quantization->scale = {scale};
-    ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1"), "has scale"});
+    TensorOf(b, "conv1").scale = scale;
+    ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1"), "with scale"});
   }
 }
 
@@ -452,16 +501,22 @@ TEST_CASE("activation zero points 128 and -129 are rejected") {
   for (const int32_t zero_point : {128, -129}) {
     CAPTURE(zero_point);
     ModelBuilder b = EveryOperatorModel();
-    TensorOf(b, "conv1").quantization->zero_point = {zero_point};
+    TensorOf(b, "conv1").zero_point = zero_point;
     ExpectLoad(b, StatusCode::kBadQuantization,
                {TensorRef(b, "conv1"), "zero point " + std::to_string(zero_point)});
   }
 }
 
-TEST_CASE("an activation with two zero points is rejected") {
-  ModelBuilder b = EveryOperatorModel();
-  TensorOf(b, "conv1").quantization->zero_point = {0, 0};
-  ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, "conv1"), "2 zero points"});
+TEST_CASE("a scale or zero point on a constant or a float32 tensor is rejected") {
+  for (const std::string_view name : {"conv1.w", "conv1.b", "image"}) {
+    CAPTURE(name);
+    ModelBuilder b = EveryOperatorModel();
+    TensorOf(b, name).scale = 0.5f;
+    ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, name), "only int8 activations"});
+    b = EveryOperatorModel();
+    TensorOf(b, name).zero_point = 3;
+    ExpectLoad(b, StatusCode::kBadQuantization, {TensorRef(b, name), "zero point 3"});
+  }
 }
 
 // ---- Weights.
@@ -494,19 +549,22 @@ TEST_CASE("weights with fewer scales than output channels are rejected") {
              {OpRef(b, OpIndex(b, "conv1")), "'conv1.w' have 7 scales for 8"});
 }
 
-TEST_CASE("weights without scales load and compute the same (schema version 2)") {
+TEST_CASE("weights without scales load (schema version 2)") {
   ModelBuilder b = EveryOperatorModel();
   TensorOf(b, "fc.w").quantization.reset();
   TensorOf(b, "conv1.w").quantization.reset();
   ExpectLoad(b, StatusCode::kOk, {});
 }
 
-TEST_CASE("schema version 1 files still load; version 0 does not") {
-  ModelBuilder b = EveryOperatorModel();
-  b.model().schema_version = 1;
-  ExpectLoad(b, StatusCode::kOk, {});
-  b.model().schema_version = 0;
-  ExpectLoad(b, StatusCode::kUnsupportedVersion, {"schema version 0", "versions 1 to"});
+TEST_CASE("schema versions 1 and 2 are rejected with a hint to convert again") {
+  for (const uint32_t version : {0u, 1u, 2u}) {
+    CAPTURE(version);
+    ModelBuilder b = EveryOperatorModel();
+    b.model().schema_version = version;
+    ExpectLoad(b, StatusCode::kUnsupportedVersion,
+               {"schema version " + std::to_string(version), "reads version 3 only",
+                "convert the model again"});
+  }
 }
 
 TEST_CASE("internal tensors may be unnamed; graph inputs and outputs may not") {
@@ -599,6 +657,54 @@ TEST_CASE("multiplier and shift arrays of different lengths are rejected") {
   ConvRequant(b, "conv1").shift.pop_back();
   ExpectLoad(b, StatusCode::kBadRequantization,
              {OpRef(b, OpIndex(b, "conv1")), "8 multipliers but 7 shifts"});
+}
+
+// conv1's requantization rewritten as 16-bit mantissas: the fixture's multipliers
+// rounded to their top 16 bits.
+void UseMantissas(ModelBuilder& b) {
+  schema::RequantizationT& requant = ConvRequant(b, "conv1");
+  for (const int32_t m : requant.multiplier) {
+    requant.mantissa.push_back(static_cast<uint16_t>(m >> schema::kMantissaShift));
+  }
+  requant.multiplier.clear();
+}
+
+TEST_CASE("multipliers stored as 16-bit mantissas load and compute as mantissa << 15") {
+  ModelBuilder mantissas = EveryOperatorModel();
+  UseMantissas(mantissas);
+  ModelBuilder full = EveryOperatorModel();
+  for (int32_t& m : ConvRequant(full, "conv1").multiplier) {
+    m = m >> schema::kMantissaShift << schema::kMantissaShift;
+  }
+  CHECK(RunOutputs(mantissas) == RunOutputs(full));
+}
+
+TEST_CASE("a mantissa below 2^15 (not normalized) is rejected") {
+  ModelBuilder b = EveryOperatorModel();
+  UseMantissas(b);
+  ConvRequant(b, "conv1").mantissa[4] = (1 << 15) - 1;
+  ExpectLoad(b, StatusCode::kBadRequantization,
+             {OpRef(b, OpIndex(b, "conv1")), "requantization 4 has mantissa 32767"});
+}
+
+TEST_CASE("a requantization with both or neither of multipliers and mantissas is rejected") {
+  ModelBuilder b = EveryOperatorModel();
+  UseMantissas(b);
+  ConvRequant(b, "conv1").multiplier.push_back(1 << 30);
+  ExpectLoad(b, StatusCode::kBadRequantization,
+             {OpRef(b, OpIndex(b, "conv1")), "both multipliers and mantissas"});
+  ConvRequant(b, "conv1").multiplier.clear();
+  ConvRequant(b, "conv1").mantissa.clear();
+  ExpectLoad(b, StatusCode::kBadRequantization,
+             {OpRef(b, OpIndex(b, "conv1")), "neither multipliers nor mantissas"});
+}
+
+TEST_CASE("mantissa and shift arrays of different lengths are rejected") {
+  ModelBuilder b = EveryOperatorModel();
+  UseMantissas(b);
+  ConvRequant(b, "conv1").mantissa.pop_back();
+  ExpectLoad(b, StatusCode::kBadRequantization,
+             {OpRef(b, OpIndex(b, "conv1")), "7 mantissas but 8 shifts"});
 }
 
 TEST_CASE("a clamp with lo above hi is rejected") {
@@ -752,6 +858,7 @@ TEST_CASE("an int8 bias is rejected") {
 
 TEST_CASE("a bias near 2^31 that can overflow the accumulator is rejected") {
   ModelBuilder b = EveryOperatorModel();
+  WidenBias(b, "conv1.b");
   const int32_t bias = std::numeric_limits<int32_t>::max() - 1000;
   std::memcpy(BufferOf(b, "conv1.b").data(), &bias, sizeof(bias));
   ExpectLoad(b, StatusCode::kBadShape, {OpRef(b, OpIndex(b, "conv1")), "accumulator can overflow"});
@@ -805,7 +912,7 @@ TEST_CASE("an add left_shift of 23 is rejected") {
 
 TEST_CASE("a max pool output quantized differently from its input is rejected") {
   ModelBuilder b = EveryOperatorModel();
-  TensorOf(b, "maxpool").quantization->scale = {0.05f};
+  TensorOf(b, "maxpool").scale = 0.05f;
   ExpectLoad(b, StatusCode::kBadQuantization,
              {OpRef(b, OpIndex(b, OperatorType::MAX_POOL_2D)), "output 'maxpool'", "input 'dw'"});
 }
@@ -928,7 +1035,7 @@ TEST_CASE("a softmax exp_table with E[0] = 0 is rejected") {
 TEST_CASE("a quantize input that is not float32 is rejected") {
   ModelBuilder b = EveryOperatorModel();
   TensorOf(b, "image").type = ElementType::INT8;
-  TensorOf(b, "image").quantization = Quant({0.1f}, {0});
+  TensorOf(b, "image").scale = 0.1f;
   ExpectLoad(b, StatusCode::kBadType,
              {OpRef(b, OpIndex(b, OperatorType::QUANTIZE)), "input 'image' is int8"});
 }
@@ -936,7 +1043,7 @@ TEST_CASE("a quantize input that is not float32 is rejected") {
 TEST_CASE("a dequantize output that is not float32 is rejected") {
   ModelBuilder b = EveryOperatorModel();
   TensorOf(b, "probs").type = ElementType::INT8;
-  TensorOf(b, "probs").quantization = Quant({0.1f}, {0});
+  TensorOf(b, "probs").scale = 0.1f;
   ExpectLoad(b, StatusCode::kBadType,
              {OpRef(b, OpIndex(b, OperatorType::DEQUANTIZE)), "output 'probs' is int8"});
 }
@@ -1168,6 +1275,7 @@ TEST_CASE("layer norm gamma of the wrong length, a negative epsilon and a big be
   Op(b, 0).options.AsLayerNormOptions()->epsilon = -1;
   ExpectLoad(b, StatusCode::kBadOptions, {"'new_op'", "epsilon is -1"});
   b = NewOpModel(OperatorType::LAYER_NORM, {2, 8}, {2, 8});
+  WidenBias(b, "beta");
   const int32_t beta = std::numeric_limits<int32_t>::max();
   std::memcpy(BufferOf(b, "beta").data(), &beta, sizeof(beta));
   ExpectLoad(b, StatusCode::kBadOptions, {"'new_op'", "accumulator can overflow"});
@@ -1198,8 +1306,12 @@ TEST_CASE("a bilinear resize that changes channels or has two multipliers is rej
   ExpectLoad(b, StatusCode::kBadShape, {"'new_op' (RESIZE_BILINEAR)", "changes batch or channels"});
   b = NewOpModel(OperatorType::RESIZE_BILINEAR, {1, 2, 2, 3}, {1, 4, 4, 3});
   auto& requant = *Op(b, 0).options.AsResizeBilinearOptions()->requant;
-  requant.multiplier.push_back(requant.multiplier[0]);
   requant.shift.push_back(requant.shift[0]);
+  if (requant.multiplier.empty()) {
+    requant.mantissa.push_back(requant.mantissa[0]);
+  } else {
+    requant.multiplier.push_back(requant.multiplier[0]);
+  }
   ExpectLoad(b, StatusCode::kChannelCountMismatch, {"'new_op'", "expected 1"});
 }
 

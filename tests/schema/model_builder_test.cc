@@ -74,7 +74,7 @@ TEST_CASE("an empty model verifies and carries identifier, version and sentinel 
   CHECK(schema::ModelBufferHasIdentifier(bytes.data()));
   CHECK(std::memcmp(bytes.data() + 4, "QRTM", 4) == 0);
   CHECK(m.schema_version() == schema::kSchemaVersion);
-  CHECK(schema::kSchemaVersion == 2);
+  CHECK(schema::kSchemaVersion == 3);
   REQUIRE(m.buffers()->size() == 1);
   CHECK((m.buffers()->Get(0)->data() == nullptr || m.buffers()->Get(0)->data()->size() == 0));
   CHECK(m.tensors()->size() == 0);
@@ -103,8 +103,8 @@ TEST_CASE("every constant gets its own buffer, aligned for its type from the sta
     CHECK(tensor.buffer() == static_cast<uint32_t>(t));  // buffers 1..4 in creation order
     const auto* data = m.buffers()->Get(tensor.buffer())->data();
     REQUIRE(data != nullptr);
-    // Weights on a cache line (64), int32 on 4 (schema version 2).
-    CHECK(BufferAlignment(tensor.type()) == (tensor.type() == schema::ElementType::INT32 ? 4 : 64));
+    // Weights on a cache line (64), int16 (the small bias) on 2.
+    CHECK(BufferAlignment(tensor.type()) == (tensor.type() == schema::ElementType::INT16 ? 2 : 64));
     CHECK((data->data() - bytes.data()) % BufferAlignment(tensor.type()) == 0);
   }
   CHECK(m.tensors()->Get(static_cast<uint32_t>(x))->buffer() == 0);
@@ -167,21 +167,44 @@ TEST_CASE("activations, float tensors and biases carry the documented fields") {
         std::vector<int32_t>{1, 4, 4, 2});
   CHECK(tx.type() == schema::ElementType::INT8);
   CHECK(tx.buffer() == 0);
-  REQUIRE(tx.quantization() != nullptr);
-  CHECK(tx.quantization()->scale()->size() == 1);
-  CHECK(tx.quantization()->scale()->Get(0) == 0.125f);
-  CHECK(tx.quantization()->zero_point()->size() == 1);
-  CHECK(tx.quantization()->zero_point()->Get(0) == -7);
+  // Inline since schema version 3; no Quantization table.
+  CHECK(tx.quantization() == nullptr);
+  CHECK(tx.scale() == 0.125f);
+  CHECK(tx.zero_point() == -7);
 
   const schema::Tensor& tf = *m.tensors()->Get(static_cast<uint32_t>(f));
   CHECK(tf.type() == schema::ElementType::FLOAT32);
   CHECK(tf.quantization() == nullptr);
+  CHECK(tf.scale() == 0.0f);
 
   const schema::Tensor& tb = *m.tensors()->Get(static_cast<uint32_t>(bias));
   CHECK(tb.type() == schema::ElementType::INT32);
   CHECK(tb.shape()->size() == 1);
   CHECK(tb.shape()->Get(0) == 2);
   CHECK(BufferBytes(m, tb) == std::vector<uint8_t>{0xFF, 0xFF, 0xFF, 0xFF, 0x04, 0x03, 0x02, 0x01});
+}
+
+TEST_CASE("a bias whose values all fit in 16 bits is written as int16") {
+  ModelBuilder b;
+  const int32_t fits = b.AddBias("fits", {-32768, 32767, -1});
+  const int32_t wide = b.AddBias("wide", {-32769, 0});
+  std::vector<uint8_t> bytes;
+  const schema::Model& m = Build(b, &bytes);
+  const schema::Tensor& t16 = *m.tensors()->Get(static_cast<uint32_t>(fits));
+  CHECK(t16.type() == schema::ElementType::INT16);
+  CHECK(BufferBytes(m, t16) == std::vector<uint8_t>{0x00, 0x80, 0xFF, 0x7F, 0xFF, 0xFF});
+  CHECK(m.tensors()->Get(static_cast<uint32_t>(wide))->type() == schema::ElementType::INT32);
+}
+
+TEST_CASE("tensors of one shape share one shape vector") {
+  ModelBuilder b;
+  b.AddActivation("a", {1, 8, 8, 4}, 1.f, 0);
+  b.AddActivation("b", {1, 8, 8, 4}, 2.f, 0);
+  b.AddActivation("c", {1, 8, 8, 5}, 1.f, 0);
+  std::vector<uint8_t> bytes;
+  const schema::Model& m = Build(b, &bytes);
+  CHECK(m.tensors()->Get(0)->shape() == m.tensors()->Get(1)->shape());
+  CHECK(m.tensors()->Get(0)->shape() != m.tensors()->Get(2)->shape());
 }
 
 TEST_CASE("metadata and graph I/O round trip") {
@@ -220,13 +243,17 @@ TEST_CASE("model() exposes every field for deliberately broken models") {
   CHECK(m.tensors()->Get(0)->shape()->Get(1) == -3);
 }
 
-// Requantization arrays as written, multiplier and shift element by element.
+// Requantization arrays as written, multiplier and shift element by element. The
+// helpers' multipliers are powers of two, which the builder writes as mantissas.
 void CheckRequant(const schema::Requantization* r, const std::vector<Dyadic>& expected) {
   REQUIRE(r != nullptr);
-  REQUIRE(r->multiplier()->size() == expected.size());
+  CHECK(r->multiplier() == nullptr);
+  REQUIRE(r->mantissa() != nullptr);
+  REQUIRE(r->mantissa()->size() == expected.size());
   REQUIRE(r->shift()->size() == expected.size());
   for (uint32_t i = 0; i < expected.size(); ++i) {
-    CHECK(r->multiplier()->Get(i) == expected[i].multiplier);
+    const int32_t multiplier = int32_t{r->mantissa()->Get(i)} << schema::kMantissaShift;
+    CHECK(multiplier == expected[i].multiplier);
     CHECK(r->shift()->Get(i) == expected[i].shift);
   }
 }
@@ -240,6 +267,31 @@ void CheckClamp(const schema::Clamp* c, int lo, int hi) {
 std::vector<int32_t> Ints(const flatbuffers::Vector<int32_t>* v) {
   REQUIRE(v != nullptr);
   return {v->begin(), v->end()};
+}
+
+TEST_CASE("requantizations are written as mantissas when every multiplier has 16 bits") {
+  ModelBuilder b;
+  const int32_t x = b.AddActivation("x", {1, 4}, 0.1f, 0);
+  const int32_t y = b.AddActivation("y", {1, 4}, 0.1f, 0);
+  const Dyadic short_form{(1 << 30) + (3 << 15), 40};
+  const Dyadic long_form{(1 << 30) + 1, 41};
+  b.Mul(x, x, y, {short_form});
+  b.Concat({x, x}, y, 1, {short_form, long_form});
+  std::vector<uint8_t> bytes;
+  const schema::Model& m = Build(b, &bytes);
+  const schema::Requantization& mantissas =
+      *m.operators()->Get(0)->options_as_MulOptions()->requant();
+  CHECK(mantissas.multiplier() == nullptr);
+  REQUIRE(mantissas.mantissa() != nullptr);
+  REQUIRE(mantissas.mantissa()->size() == 1);
+  CHECK(mantissas.mantissa()->Get(0) == (1 << 15) + 3);
+  CHECK(mantissas.shift()->Get(0) == 40);
+  // One multiplier with more than 16 significant bits keeps the whole table int32.
+  const schema::Requantization& full =
+      *m.operators()->Get(1)->options_as_ConcatOptions()->requant();
+  CHECK(full.mantissa() == nullptr);
+  CHECK(Ints(full.multiplier()) ==
+        std::vector<int32_t>{short_form.multiplier, long_form.multiplier});
 }
 
 TEST_CASE("each operator helper writes its type, operands and options") {

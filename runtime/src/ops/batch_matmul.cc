@@ -65,11 +65,11 @@ Status PrepareBatchMatMul(const PrepareContext& ctx, std::unique_ptr<OpKernel>* 
   out_shape.push_back(p.m);
   out_shape.push_back(p.n);
   QRT_RETURN_IF_ERROR(RequireShape(ctx, out, "output", out_shape));
-  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, *o.requant(), 1, "the output's"));
+  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, 1, "the output's"));
   p.a_zero_point = a.zero_point;
   p.b_zero_point = b.zero_point;
   p.output_zero_point = out.zero_point;
-  p.requant = DyadicAt(*o.requant(), 0);
+  p.requant = DyadicAt(ctx.requant, 0);
   p.clamp = ToClamp(*o.clamp());
   *kernel = MakeKernelCall(p, ctx.kernels.batch_matmul,
                            {ctx.input_index(0), ctx.input_index(1), ctx.output_index(0)});

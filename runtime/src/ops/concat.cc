@@ -49,8 +49,8 @@ Status PrepareConcat(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
         StatusCode::kBadOptions,
         "axis " + std::to_string(axis) + " is outside the output's rank " + std::to_string(rank));
   }
-  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, *o.requant(), static_cast<size_t>(ctx.num_inputs()),
-                                          "one per input"));
+  QRT_RETURN_IF_ERROR(
+      RequireRequantCount(ctx, static_cast<size_t>(ctx.num_inputs()), "one per input"));
   std::vector<int> inputs;
   std::vector<int32_t> axis_sizes;
   std::vector<int32_t> zero_points;
@@ -76,7 +76,7 @@ Status PrepareConcat(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
   for (int d = 0; d < axis; ++d) p.outer *= out.shape[static_cast<size_t>(d)];
   p.inner = 1;
   for (int d = axis + 1; d < rank; ++d) p.inner *= out.shape[static_cast<size_t>(d)];
-  p.requant = ToChannelRequant(*o.requant());
+  p.requant = ToChannelRequant(ctx.requant);
   p.output_zero_point = out.zero_point;
   *kernel = std::make_unique<ConcatKernel>(p, ctx.kernels.concat, std::move(inputs),
                                            std::move(axis_sizes), std::move(zero_points),

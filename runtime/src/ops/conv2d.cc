@@ -61,12 +61,12 @@ Status PrepareConv2D(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
   p.out_w = static_cast<int>((padded_w - span_w) / p.stride_w + 1);
   QRT_RETURN_IF_ERROR(RequireShape(ctx, out, "output", {p.batch, p.out_h, p.out_w, p.out_c}));
   const int64_t k = int64_t{p.kernel_h} * p.kernel_w * weights.shape[3];
-  QRT_RETURN_IF_ERROR(RequireWeightsAndBias(ctx, weights, ctx.input(2), *o.requant(), p.out_c, k));
+  QRT_RETURN_IF_ERROR(RequireWeightsAndBias(ctx, weights, ctx.input(2), p.out_c, k));
 
   p.input_zero_point = in.zero_point;
   p.output_zero_point = out.zero_point;
   p.weight_type = ToWeightType(weights.type);
-  p.requant = ToChannelRequant(*o.requant());
+  p.requant = ToChannelRequant(ctx.requant);
   p.clamp = ToClamp(*o.clamp());
   const bool depthwise = p.groups == p.in_c && p.out_c == p.in_c;
   return GemmOp<kernels::Conv2DParams, kernels::Conv2DFn>::Make(

@@ -138,12 +138,12 @@ Status PrepareConvTranspose2D(const PrepareContext& ctx, std::unique_ptr<OpKerne
   p.out_w = static_cast<int>(out_w);
   QRT_RETURN_IF_ERROR(RequireShape(ctx, out, "output", {p.batch, p.out_h, p.out_w, p.out_c}));
   const int64_t k = int64_t{p.kernel_h} * p.kernel_w * p.in_c;
-  QRT_RETURN_IF_ERROR(RequireWeightsAndBias(ctx, weights, ctx.input(2), *o.requant(), p.out_c, k));
+  QRT_RETURN_IF_ERROR(RequireWeightsAndBias(ctx, weights, ctx.input(2), p.out_c, k));
 
   p.input_zero_point = in.zero_point;
   p.output_zero_point = out.zero_point;
   p.weight_type = ToWeightType(weights.type);
-  p.requant = ToChannelRequant(*o.requant());
+  p.requant = ToChannelRequant(ctx.requant);
   p.clamp = ToClamp(*o.clamp());
   if (kernels::IsTapRowGemm(p)) return TapRowGemmOp::Make(ctx, p, kernel);
   *kernel = MakeKernelCall(

@@ -43,14 +43,14 @@ Status PrepareAdd(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel) 
   const auto& o = *ctx.op.options_as_AddOptions();
   kernels::AddParams p{};
   QRT_RETURN_IF_ERROR(PrepareBroadcast(ctx, &p.shapes));
-  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, *o.requant(), 3, "input a, input b, output"));
+  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, 3, "input a, input b, output"));
   if (o.left_shift() < 0 || o.left_shift() > kMaxLeftShift) {
     return ctx.Error(StatusCode::kBadOptions,
                      "left_shift is " + std::to_string(o.left_shift()) + " (must be in [0, 22])");
   }
-  p.a_requant = DyadicAt(*o.requant(), 0);
-  p.b_requant = DyadicAt(*o.requant(), 1);
-  p.out_requant = DyadicAt(*o.requant(), 2);
+  p.a_requant = DyadicAt(ctx.requant, 0);
+  p.b_requant = DyadicAt(ctx.requant, 1);
+  p.out_requant = DyadicAt(ctx.requant, 2);
   for (const kernels::Dyadic d : {p.a_requant, p.b_requant}) {
     // multiplier < 2^31 and shift >= 31 make the input multipliers below 1.
     if (d.multiplier != 0 && d.shift < 31) {
@@ -73,11 +73,11 @@ Status PrepareMul(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel) 
   const auto& o = *ctx.op.options_as_MulOptions();
   kernels::MulParams p{};
   QRT_RETURN_IF_ERROR(PrepareBroadcast(ctx, &p.shapes));
-  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, *o.requant(), 1, "the product's"));
+  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, 1, "the product's"));
   p.a_zero_point = ctx.input(0).zero_point;
   p.b_zero_point = ctx.input(1).zero_point;
   p.output_zero_point = ctx.output(0).zero_point;
-  p.requant = DyadicAt(*o.requant(), 0);
+  p.requant = DyadicAt(ctx.requant, 0);
   p.clamp = ToClamp(*o.clamp());
   *kernel = MakeKernelCall(p, ctx.kernels.mul,
                            {ctx.input_index(0), ctx.input_index(1), ctx.output_index(0)});

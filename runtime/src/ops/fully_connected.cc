@@ -32,12 +32,12 @@ Status PrepareFullyConnected(const PrepareContext& ctx, std::unique_ptr<OpKernel
                                                 std::to_string(p.rows) + " rows of " +
                                                 std::to_string(p.out_features));
   }
-  QRT_RETURN_IF_ERROR(RequireWeightsAndBias(ctx, weights, ctx.input(2), *o.requant(),
-                                            p.out_features, p.in_features));
+  QRT_RETURN_IF_ERROR(
+      RequireWeightsAndBias(ctx, weights, ctx.input(2), p.out_features, p.in_features));
   p.input_zero_point = in.zero_point;
   p.output_zero_point = out.zero_point;
   p.weight_type = ToWeightType(weights.type);
-  p.requant = ToChannelRequant(*o.requant());
+  p.requant = ToChannelRequant(ctx.requant);
   p.clamp = ToClamp(*o.clamp());
   return GemmOp<kernels::FullyConnectedParams, kernels::FullyConnectedFn>::Make(
       ctx, p, ctx.kernels.fully_connected, kernel);

@@ -44,8 +44,7 @@ Status PrepareLayerNorm(const PrepareContext& ctx, std::unique_ptr<OpKernel>* ke
   }
   QRT_RETURN_IF_ERROR(RequireShape(ctx, gamma, "gamma", {depth}));
   QRT_RETURN_IF_ERROR(RequireShape(ctx, beta, "beta", {depth}));
-  QRT_RETURN_IF_ERROR(
-      RequireRequantCount(ctx, *o.requant(), static_cast<size_t>(depth), "one per channel"));
+  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, static_cast<size_t>(depth), "one per channel"));
   if (o.epsilon() < 0 || o.epsilon() > kMaxEpsilon) {
     return ctx.Error(StatusCode::kBadOptions,
                      "epsilon is " + std::to_string(o.epsilon()) + " (must be in [0, 2^60])");
@@ -75,7 +74,7 @@ Status PrepareLayerNorm(const PrepareContext& ctx, std::unique_ptr<OpKernel>* ke
   p.epsilon = o.epsilon();
   p.gamma = gamma_values;
   p.beta = beta_values;
-  p.requant = ToChannelRequant(*o.requant());
+  p.requant = ToChannelRequant(ctx.requant);
   p.clamp = ToClamp(*o.clamp());
   *kernel = MakeKernelCall(p, ctx.kernels.layer_norm, {ctx.input_index(0), ctx.output_index(0)});
   return Status::Ok();

@@ -58,11 +58,10 @@ Status RequireSameQuantization(const PrepareContext& ctx, const TensorDesc& in,
   return Status::Ok();
 }
 
-Status RequireRequantCount(const PrepareContext& ctx, const schema::Requantization& requant,
-                           size_t count, const std::string& what) {
-  if (requant.multiplier()->size() != count) {
+Status RequireRequantCount(const PrepareContext& ctx, size_t count, const std::string& what) {
+  if (ctx.requant.size() != count) {
     return ctx.Error(StatusCode::kChannelCountMismatch,
-                     "has " + std::to_string(requant.multiplier()->size()) +
+                     "has " + std::to_string(ctx.requant.size()) +
                          " requantization multipliers, expected " + std::to_string(count) + " (" +
                          what + ")");
   }
@@ -85,12 +84,12 @@ Status RequireNonNegative(const PrepareContext& ctx, const char* field, int valu
   return Status::Ok();
 }
 
-kernels::ChannelRequant ToChannelRequant(const schema::Requantization& requant) {
-  return {requant.multiplier()->data(), requant.shift()->data()};
+kernels::ChannelRequant ToChannelRequant(const RequantValues& requant) {
+  return {requant.multiplier.data(), requant.shift.data()};
 }
 
-kernels::Dyadic DyadicAt(const schema::Requantization& requant, flatbuffers::uoffset_t i) {
-  return {requant.multiplier()->Get(i), requant.shift()->Get(i)};
+kernels::Dyadic DyadicAt(const RequantValues& requant, size_t i) {
+  return {requant.multiplier[i], requant.shift[i]};
 }
 
 kernels::OutputClamp ToClamp(const schema::Clamp& clamp) { return {clamp.lo(), clamp.hi()}; }
@@ -104,8 +103,7 @@ kernels::WeightType ToWeightType(ElementType type) {
 }
 
 Status RequireWeightsAndBias(const PrepareContext& ctx, const TensorDesc& weights,
-                             const TensorDesc& bias, const schema::Requantization& requant,
-                             int out_channels, int64_t k) {
+                             const TensorDesc& bias, int out_channels, int64_t k) {
   if (!weights.is_constant() ||
       (weights.type != ElementType::kInt8 && weights.type != ElementType::kInt4)) {
     return ctx.Error(StatusCode::kBadType,
@@ -124,8 +122,8 @@ Status RequireWeightsAndBias(const PrepareContext& ctx, const TensorDesc& weight
                          std::to_string(weights.channel_scales->size()) + " scales for " +
                          std::to_string(out_channels) + " output channels");
   }
-  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, requant, static_cast<size_t>(out_channels),
-                                          "one per output channel"));
+  QRT_RETURN_IF_ERROR(
+      RequireRequantCount(ctx, static_cast<size_t>(out_channels), "one per output channel"));
   const int64_t max_weight = weights.type == ElementType::kInt4 ? 8 : 127;
   int64_t max_bias = 0;
   const auto* bias_values = reinterpret_cast<const int32_t*>(bias.data);

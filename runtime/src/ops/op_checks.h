@@ -19,13 +19,14 @@ Status RequireShape(const PrepareContext& ctx, const TensorDesc& t, const char* 
 // Data movement keeps values as they are, so input and output quantization must agree.
 Status RequireSameQuantization(const PrepareContext& ctx, const TensorDesc& in,
                                const TensorDesc& out);
-Status RequireRequantCount(const PrepareContext& ctx, const schema::Requantization& requant,
-                           size_t count, const std::string& what);
+// The operator's requantization (ctx.requant) has `count` entries.
+Status RequireRequantCount(const PrepareContext& ctx, size_t count, const std::string& what);
 Status RequirePositive(const PrepareContext& ctx, const char* field, int value);
 Status RequireNonNegative(const PrepareContext& ctx, const char* field, int value);
 
-kernels::ChannelRequant ToChannelRequant(const schema::Requantization& requant);
-kernels::Dyadic DyadicAt(const schema::Requantization& requant, flatbuffers::uoffset_t i);
+// Views of the operator's decoded requantization, valid as long as the model.
+kernels::ChannelRequant ToChannelRequant(const RequantValues& requant);
+kernels::Dyadic DyadicAt(const RequantValues& requant, size_t i);
 kernels::OutputClamp ToClamp(const schema::Clamp& clamp);
 
 std::string ShapeString(const std::vector<int32_t>& shape);
@@ -39,8 +40,7 @@ namespace qrt::internal {
 // requantization per channel, and an accumulator that cannot overflow int32:
 // k * 255 * max|w| + max|bias| < 2^31.
 Status RequireWeightsAndBias(const PrepareContext& ctx, const TensorDesc& weights,
-                             const TensorDesc& bias, const schema::Requantization& requant,
-                             int out_channels, int64_t k);
+                             const TensorDesc& bias, int out_channels, int64_t k);
 
 kernels::WeightType ToWeightType(ElementType type);
 

@@ -104,7 +104,7 @@ Status RequireCountRequant(const PrepareContext& ctx, const schema::Pool2DOption
   if (o.requant() == nullptr) {
     return ctx.Error(StatusCode::kBadOptions, "average pooling needs requant");
   }
-  return RequireRequantCount(ctx, *o.requant(), count, "one per window count");
+  return RequireRequantCount(ctx, count, "one per window count");
 }
 
 }  // namespace
@@ -124,7 +124,7 @@ Status PrepareAveragePool2D(const PrepareContext& ctx, std::unique_ptr<OpKernel>
   QRT_RETURN_IF_ERROR(PreparePoolGeometry(ctx, o, false, &p));
   QRT_RETURN_IF_ERROR(RequireCountRequant(
       ctx, o, static_cast<size_t>(p.kernel_h) * static_cast<size_t>(p.kernel_w)));
-  p.count_requant = ToChannelRequant(*o.requant());
+  p.count_requant = ToChannelRequant(ctx.requant);
   *kernel =
       MakeKernelCall(p, ctx.kernels.average_pool2d, {ctx.input_index(0), ctx.output_index(0)});
   return Status::Ok();
@@ -136,7 +136,7 @@ Status PrepareGlobalAveragePool(const PrepareContext& ctx, std::unique_ptr<OpKer
   QRT_RETURN_IF_ERROR(PreparePoolGeometry(ctx, o, true, &p));
   QRT_RETURN_IF_ERROR(RequireCountRequant(ctx, o, 1));
   *kernel = std::make_unique<GlobalAveragePoolKernel>(p, ctx.kernels.average_pool2d,
-                                                      DyadicAt(*o.requant(), 0), ctx.input_index(0),
+                                                      DyadicAt(ctx.requant, 0), ctx.input_index(0),
                                                       ctx.output_index(0));
   return Status::Ok();
 }

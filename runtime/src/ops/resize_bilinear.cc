@@ -26,7 +26,7 @@ Status PrepareResizeBilinear(const PrepareContext& ctx, std::unique_ptr<OpKernel
   if (o.coordinate_transform() > schema::CoordinateTransform::MAX) {
     return ctx.Error(StatusCode::kBadOptions, "unknown coordinate transform");
   }
-  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, *o.requant(), 1, "the output's"));
+  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, 1, "the output's"));
   kernels::ResizeBilinearParams p{};
   p.batch = in.shape[0];
   p.in_h = in.shape[1];
@@ -37,7 +37,7 @@ Status PrepareResizeBilinear(const PrepareContext& ctx, std::unique_ptr<OpKernel
   p.transform = static_cast<kernels::CoordinateTransform>(o.coordinate_transform());
   p.input_zero_point = in.zero_point;
   p.output_zero_point = out.zero_point;
-  p.requant = DyadicAt(*o.requant(), 0);
+  p.requant = DyadicAt(ctx.requant, 0);
   p.clamp = ToClamp(*o.clamp());
   *kernel =
       MakeKernelCall(p, ctx.kernels.resize_bilinear, {ctx.input_index(0), ctx.output_index(0)});

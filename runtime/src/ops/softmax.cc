@@ -25,12 +25,12 @@ Status PrepareSoftmax(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kern
                                                     " (entries in [0, 2^16], the first >= 1)");
     }
   }
-  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, *o.requant(), 1, "the probability's"));
+  QRT_RETURN_IF_ERROR(RequireRequantCount(ctx, 1, "the probability's"));
   kernels::SoftmaxParams p{};
   p.depth = in.shape.empty() ? 1 : in.shape.back();
   p.rows = static_cast<int>(in.element_count / p.depth);
   p.exp_table = table.data();
-  p.requant = DyadicAt(*o.requant(), 0);
+  p.requant = DyadicAt(ctx.requant, 0);
   p.output_zero_point = ctx.output(0).zero_point;
   p.clamp = ToClamp(*o.clamp());
   *kernel = MakeKernelCall(p, ctx.kernels.softmax, {ctx.input_index(0), ctx.output_index(0)});

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "qrt/kernels/requant.h"
+#include "qrt/schema/mantissa.h"  // schema::kMantissaShift
 #include "qrt/schema/qrt_generated.h"
 #include "qrt/schema/version.h"  // kSchemaVersion, which every built model carries
 #include "qrt/status.h"
@@ -86,7 +87,8 @@ inline constexpr int32_t kDefaultAddLeftShift = 20;
 inline constexpr size_t kWeightAlignment = 64;
 
 // The alignment a buffer holding data of `type` gets in the file (docs/format.md):
-// kWeightAlignment for int8 and int4, 4 for int32 and float32, 1 otherwise.
+// kWeightAlignment for int8 and int4, 4 for int32 and float32, 2 for int16, 1
+// otherwise.
 size_t BufferAlignment(schema::ElementType type);
 
 class ModelBuilder {
@@ -113,7 +115,8 @@ class ModelBuilder {
   int32_t AddTensor(std::string name, std::vector<int32_t> shape, schema::ElementType type,
                     uint32_t buffer, std::unique_ptr<schema::QuantizationT> quantization);
 
-  // An int8 activation with one scale and one zero point.
+  // An int8 activation with one scale and one zero point (Tensor.scale and
+  // Tensor.zero_point; no Quantization table).
   int32_t AddActivation(std::string name, std::vector<int32_t> shape, float scale,
                         int32_t zero_point);
 
@@ -138,8 +141,9 @@ class ModelBuilder {
   int32_t AddInt4Weights(std::string name, std::vector<int32_t> shape,
                          const std::vector<int8_t>& values, std::vector<float> scales);
 
-  // A constant int32 bias of shape [values.size()] without quantization (its
-  // scale is implied: input scale x weight scale of each channel).
+  // A constant bias of shape [values.size()] without quantization (its scale is
+  // implied: input scale x weight scale of each channel), stored as INT16 when
+  // every value fits (the loader widens it to int32), INT32 otherwise.
   int32_t AddBias(std::string name, const std::vector<int32_t>& values);
 
   // A constant of any type: `bytes` are stored as given in a new buffer.
@@ -149,8 +153,9 @@ class ModelBuilder {
 
   // ---- Operators, appended in call order (the model's execution order), each
   // with version 1 and the options table of its type. Requantization arrays are
-  // written as given (multiplier, shift narrowed to int8). Each returns the
-  // operator's index.
+  // written as given (shift narrowed to int8); when every multiplier of one is a
+  // multiple of 2^schema::kMantissaShift they are written as mantissas, which is
+  // lossless. Each returns the operator's index.
 
   // inputs [input, weights, bias]; requant: one per output channel.
   int32_t Conv2D(int32_t input, int32_t weights, int32_t bias, int32_t output,
@@ -228,7 +233,8 @@ class ModelBuilder {
   // (64 for int8/int4 weights, 4 for int32; 64 for a buffer nobody reads), and the
   // size is a multiple of 64, so bytes placed at a 64-byte aligned address (a
   // mapped file, an aligned allocation) have every buffer aligned. LOOKUP
-  // operators with identical tables share one vector. The vector's own storage is
+  // operators with identical tables share one vector, tensors with identical
+  // shapes one shape vector. The vector's own storage is
   // not 64-byte aligned: copy the bytes before handing them to Model::LoadBuffer.
   std::vector<uint8_t> Finish() const;
 

@@ -6,9 +6,10 @@
 
 namespace qrt::schema {
 
-inline constexpr uint32_t kSchemaVersion = 2;
-// The oldest schema version this code reads: every version-1 file is a valid
-// version-2 file (version 2 only relaxed rules).
-inline constexpr uint32_t kMinSchemaVersion = 1;
+inline constexpr uint32_t kSchemaVersion = 3;
+// The oldest schema version this code reads. Version 3 moved activation
+// quantization into Tensor, which a version-2 file does not have, so older files
+// are rejected with an error that asks for a reconversion.
+inline constexpr uint32_t kMinSchemaVersion = 3;
 
 }  // namespace qrt::schema
