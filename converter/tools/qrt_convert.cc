@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bias_correction.h"
 #include "calibrate.h"
 #include "converter/export/qdq_writer.h"
 #include "converter/onnx/import.h"
@@ -32,11 +34,20 @@ constexpr char kDescription[] =
 Steps: import (every unsupported operator is listed at once), clean-up passes
 (constant folding, BatchNormalization folding, activation fusion), calibration
 (the float model runs on every --calib input; each tensor's range follows from
-its histogram with --calib-method), emission (int8 activations, int8 or int4
+its histogram with --calib-method), bias correction (below), emission (int8 activations, int8 or int4
 weights), then evaluation: libqrt runs the written model on the --eval inputs
 and each output's SQNR = 10 log10(sum x^2 / sum (x - x_q)^2) against the float
 model is reported, with the SQNR of every quantized activation (from a debug
 copy of the model in memory that also outputs them).
+
+Bias correction (--bias-correction on; off by default): after calibration, the mean
+int8 error of each Conv, ConvTranspose and Gemm output channel on the --calib
+inputs is subtracted from its bias, layer by layer in graph order (one emission
+and run of the model per layer; see converter/tools/bias_correction.h). On
+PP-OCRv4's recognizer it raised the output SQNR by 1.5..4 dB and, calibrated on 64
+lines, exact-string accuracy from 76.0% to 90.5% on 200 test lines, but on the
+text-line classifier one of 500 test decisions flipped (99.8%), hence not yet the
+default.
 
 --calib-method defaults to mse: on the PP-OCR text-line classifier calibrated
 on 32 rendered lines it gave 47 dB of output SQNR on held-out lines, auto 42,
@@ -69,6 +80,7 @@ struct Args {
   std::vector<std::string> input_shapes;
   std::string calib;
   std::string calib_method = "mse";
+  std::string bias_correction = "off";
   std::string eval;
   std::string mean;
   std::string std;
@@ -239,6 +251,16 @@ Status LoadGraph(const Args& args, const Options& options, Graph* graph) {
   return CheckInputShapes(*graph);
 }
 
+void PrintBiasCorrection(const BiasCorrectionReport& report) {
+  char largest[128] = "";
+  if (report.channels > 0) {
+    std::snprintf(largest, sizeof(largest), "; largest shift %.2f output steps (%s)",
+                  report.largest_shift_steps, report.largest_shift_node.c_str());
+  }
+  std::cout << "Bias correction: " << report.layers << " layers, " << report.channels
+            << " channels moved in " << report.rounds << " rounds" << largest << "\n";
+}
+
 Status Convert(const Args& args) {
   Options options;
   QRT_RETURN_IF_ERROR(ParseOptions(args, &options));
@@ -271,12 +293,23 @@ Status Convert(const Args& args) {
   const ActivationQuantMap quant = QuantMapOf(calibration);
   std::vector<EvalSample> samples;
   QRT_RETURN_IF_ERROR(LoadEvalSamples(graph, eval_source.get(), &samples));
+  // The model is emitted from the corrected graph; evaluation compares it with the
+  // original one.
+  Graph corrected;
+  if (args.bias_correction == "on") {
+    corrected = graph;
+    BiasCorrectionReport corrections;
+    QRT_RETURN_IF_ERROR(CorrectBiases(quant, QuantizeOptions{options.weights, {}},
+                                      calib_source.get(), &corrected, &corrections));
+    PrintBiasCorrection(corrections);
+  }
+  const Graph& emitted_graph = args.bias_correction == "on" ? corrected : graph;
 
   ConversionReport report;
   report.target = options.target;
   // The debug model needs every tensor's name.
   const CompactOptions compact{args.keep_weight_scales, args.keep_names || args.emit_layer_outputs};
-  const Emission emission{graph, quant, ModelMetadata(args), compact};
+  const Emission emission{emitted_graph, quant, ModelMetadata(args), compact};
   if (options.weights == WeightBits::kInt4) {
     QRT_RETURN_IF_ERROR(PlanInt4Precision(emission, samples, options.target, &report.plan));
   }
@@ -333,7 +366,7 @@ Status Convert(const Args& args) {
     QRT_RETURN_IF_ERROR(WriteJsonReport(report, outputs.Stage(args.report_path)));
   }
   if (!args.qdq_path.empty()) {
-    QRT_RETURN_IF_ERROR(WriteQdqModel(graph, quant,
+    QRT_RETURN_IF_ERROR(WriteQdqModel(emitted_graph, quant,
                                       QuantizeOptions{options.weights, report.plan.keep_int8},
                                       outputs.Stage(args.qdq_path)));
   }
@@ -351,6 +384,11 @@ int Main(int argc, char** argv) {
       ->required();
   app.add_option("--calib-method", args.calib_method,
                  "minmax | percentile:P | entropy | mse | auto")
+      ->capture_default_str();
+  app.add_option("--bias-correction", args.bias_correction,
+                 "Correct each Conv and Gemm output channel's mean int8 error on the "
+                 "calibration data in its bias: on | off")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   app.add_option("--eval", args.eval,
                  "Held-out evaluation data, as --calib (default random:8, see above)");
