@@ -7,35 +7,43 @@ namespace {
 
 constexpr int64_t kBias = int64_t{1} << 62;
 
-// Requantize before its clamp, in int64.
-int64_t Unclamped(int64_t x, Dyadic d, int32_t zy) {
-  return Rescale(static_cast<int32_t>(x), d) + zy;
+// GCC's 128-bit integer (__extension__ keeps -Wpedantic quiet): the bounds below
+// reach (2^31 + 2^8) * 2^62, past int64.
+__extension__ typedef __int128 Int128;
+
+int32_t ClampToInt32(Int128 x) {
+  return static_cast<int32_t>(x < INT32_MIN   ? Int128{INT32_MIN}
+                              : x > INT32_MAX ? Int128{INT32_MAX}
+                                              : x);
 }
 
-// The largest x in int32 with Unclamped(x) <= lo, INT32_MIN if there is none.
+// floor(num / den) and ceil(num / den) for den > 0 (`/` truncates toward zero).
+Int128 FloorDiv(Int128 num, Int128 den) { return num / den - (num % den < 0 ? 1 : 0); }
+Int128 CeilDiv(Int128 num, Int128 den) { return num / den + (num % den > 0 ? 1 : 0); }
+
+// With r = 2^(s-1), Rescale(x, d) + zy = floor((x * m + r) / 2^s) + zy, so for
+// m > 0 and an integer bound t:
+//   Rescale(x, d) + zy <= t  <=>  x * m + r < (t - zy + 1) * 2^s
+//                            <=>  x <= floor(((t - zy + 1) * 2^s - r - 1) / m)
+//   Rescale(x, d) + zy >= t  <=>  x * m + r >= (t - zy) * 2^s
+//                            <=>  x >= ceil(((t - zy) * 2^s - r) / m)
+// Clamping the bound to int32 gives INT32_MIN / INT32_MAX where no int32 (or
+// every int32) satisfies the inequality. m == 0 makes Rescale(x, d) + zy == zy.
+
+// The largest x in int32 with Rescale(x, d) + zy <= lo, INT32_MIN if there is none.
 int32_t LargestAtMost(Dyadic d, int32_t zy, int32_t lo) {
-  int64_t below = INT32_MIN;  // Unclamped(below) <= lo
-  int64_t above = INT32_MAX;  // Unclamped(above) > lo
-  if (Unclamped(below, d, zy) > lo) return INT32_MIN;
-  if (Unclamped(above, d, zy) <= lo) return INT32_MAX;
-  while (above - below > 1) {
-    const int64_t mid = below + (above - below) / 2;
-    (Unclamped(mid, d, zy) <= lo ? below : above) = mid;
-  }
-  return static_cast<int32_t>(below);
+  if (d.multiplier == 0) return zy <= lo ? INT32_MAX : INT32_MIN;
+  const Int128 rounding = Int128{1} << (d.shift - 1);
+  const Int128 limit = ((Int128{lo} - zy + 1) << d.shift) - rounding - 1;
+  return ClampToInt32(FloorDiv(limit, d.multiplier));
 }
 
-// The smallest x in int32 with Unclamped(x) >= hi, INT32_MAX if there is none.
+// The smallest x in int32 with Rescale(x, d) + zy >= hi, INT32_MAX if there is none.
 int32_t SmallestAtLeast(Dyadic d, int32_t zy, int32_t hi) {
-  int64_t below = INT32_MIN;  // Unclamped(below) < hi
-  int64_t above = INT32_MAX;  // Unclamped(above) >= hi
-  if (Unclamped(above, d, zy) < hi) return INT32_MAX;
-  if (Unclamped(below, d, zy) >= hi) return INT32_MIN;
-  while (above - below > 1) {
-    const int64_t mid = below + (above - below) / 2;
-    (Unclamped(mid, d, zy) >= hi ? above : below) = mid;
-  }
-  return static_cast<int32_t>(above);
+  if (d.multiplier == 0) return zy >= hi ? INT32_MIN : INT32_MAX;
+  const Int128 rounding = Int128{1} << (d.shift - 1);
+  const Int128 limit = ((Int128{hi} - zy) << d.shift) - rounding;
+  return ClampToInt32(CeilDiv(limit, d.multiplier));
 }
 
 }  // namespace

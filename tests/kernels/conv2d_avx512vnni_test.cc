@@ -5,11 +5,13 @@
 // 4-value (int8) and 8-value (int4) K groups and the 16-channel blocks, pixel
 // counts off the 4-pixel tile, batch 1-2, random zero points, multipliers, shifts
 // and clamps, int8 and int4 weights; pointwise convolutions (1x1, stride 1, no
-// padding), which the kernel runs on its own row-contiguous tiles. Where the path
-// was not built or the CPU lacks it the sweeps report a skip, but the last test
-// case fails if the path was built, the CPU has it and some tile variant the
-// kernel picks from the parameters (pointwise or not, tall tiles of up to 2
-// blocks or wide ones, int8 or int4) never ran.
+// padding), which the kernel runs on its own row-contiguous tiles; image stems
+// (fewer input channels than a K group, 3x3 stride 2, images of many tiles), whose
+// one partial K group the kernel reads whole except in the tiles at the input's
+// end. Where the path was not built or the CPU lacks it the sweeps report a skip,
+// but the last test case fails if the path was built, the CPU has it and some
+// tile variant the kernel picks from the parameters (pointwise or not, tall tiles
+// of up to 2 blocks or wide ones, int8 or int4, image stems) never ran.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -47,6 +49,8 @@ constexpr char kSkipMessage[] = "skipped: the AVX-512 VNNI path was not built or
 // up to 2 blocks of 16, which a whole-output run of groups of at most 32 output
 // channels has (more channels give channel tiles of 3 or 4 blocks).
 int g_vnni_runs[2][2][2] = {};
+// Kernel runs of the image stem cases, [int4].
+int g_stem_runs[2] = {};
 
 bool VnniRunnable() {
   return kVnniBuilt && kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx512Vnni);
@@ -60,12 +64,14 @@ struct ConvShape {
   int stride_h, stride_w;
   int dilation_h, dilation_w;
   int groups, group_in_c, group_out_c;
-  int max_image;  // in_h and in_w are drawn from [1, max_image]
+  int max_image;  // in_h and in_w are drawn from [min_image, max_image]
   WeightType type;
   bool no_padding = false;
+  int min_image = 1;
 };
 
-void RunRandomCase(const ConvShape& s, uint64_t seed) {
+// The number of kernel runs (ExpectGemmMatchesReference) of the case.
+int RunRandomCase(const ConvShape& s, uint64_t seed) {
   Rng rng(seed);
   Conv2DParams p{};
   p.batch = static_cast<int>(rng.Int(1, 2));
@@ -78,8 +84,8 @@ void RunRandomCase(const ConvShape& s, uint64_t seed) {
   p.groups = s.groups;
   p.in_c = s.groups * s.group_in_c;
   p.out_c = s.groups * s.group_out_c;
-  p.in_h = static_cast<int>(rng.Int(1, s.max_image));
-  p.in_w = static_cast<int>(rng.Int(1, s.max_image));
+  p.in_h = static_cast<int>(rng.Int(s.min_image, s.max_image));
+  p.in_w = static_cast<int>(rng.Int(s.min_image, s.max_image));
   const int eff_h = p.dilation_h * (p.kernel_h - 1) + 1;
   const int eff_w = p.dilation_w * (p.kernel_w - 1) + 1;
   const int pad_limit_h = s.no_padding ? 0 : eff_h;
@@ -124,8 +130,10 @@ void RunRandomCase(const ConvShape& s, uint64_t seed) {
                          p.out_w == p.in_w;
   const bool tall = s.group_out_c <= 32;
   const bool int4 = s.type == WeightType::kInt4;
-  g_vnni_runs[int4][pointwise][tall] += ExpectGemmMatchesReference(
-      VnniConv2D(), kernels::ref::Conv2D, p, in, weights.data(), bias, rng);
+  const int runs = ExpectGemmMatchesReference(VnniConv2D(), kernels::ref::Conv2D, p, in,
+                                              weights.data(), bias, rng);
+  g_vnni_runs[int4][pointwise][tall] += runs;
+  return runs;
 }
 
 // (Function pointers are compared inside extra parentheses: doctest cannot print them.)
@@ -255,6 +263,29 @@ TEST_CASE("VNNI pointwise convolution (1x1, stride 1, no padding) over channel c
   }
 }
 
+TEST_CASE("VNNI convolution of image stems (a partial K group read whole)") {
+  if (!VnniRunnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  uint64_t seed = 12000;
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    const int group_values = type == WeightType::kInt4 ? 8 : 4;
+    for (int in_c = 1; in_c < group_values; ++in_c) {
+      for (int i = 0; i < 4; ++i) {
+        ++seed;
+        ConvShape s{3, 3, 2, 2, 1, 1, 1, in_c, i % 2 == 0 ? 8 : 16, 20, type};
+        s.min_image = 8;
+        CAPTURE(in_c);
+        CAPTURE(s.group_out_c);
+        CAPTURE(static_cast<int>(type));
+        CAPTURE(seed);
+        g_stem_runs[type == WeightType::kInt4] += RunRandomCase(s, seed);
+      }
+    }
+  }
+}
+
 // Last in this file, so it runs after every case above (doctest orders by file
 // and line).
 TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has it") {
@@ -271,6 +302,8 @@ TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has
         CHECK(g_vnni_runs[int4][pointwise][tall] > 0);
       }
     }
+    CAPTURE(int4);
+    CHECK(g_stem_runs[int4] > 0);
   }
 }
 

@@ -8,10 +8,10 @@
 // the NHWC input, or from the packed zero-point row where the position lies
 // outside the input (pack/gemm_16c4_vnni.h shows why that adds exactly nothing).
 //
-// Register tile: up to 4 pixels x 4 packed blocks of 16 channels, or 6 pixels x
-// up to 2 blocks, at most 16 int32 accumulators. A pointwise convolution (1x1,
-// stride 1, no padding) reads pixel rows m * in_c directly, without windows. Per
-// group of 4 K values, one activation dword per pixel is
+// Register tile: up to 4 pixels x 4 packed blocks of 16 channels, 6 pixels x up
+// to 2 blocks or 8 pixels x 1 block, at most 16 int32 accumulators. A pointwise
+// convolution (1x1, stride 1, no padding) reads pixel rows m * in_c directly,
+// without windows. Per group of 4 K values, one activation dword per pixel is
 // broadcast and flipped to u8 (x ^ 0x80), each block's 64-byte weight group is
 // loaded once, and 16 vpdpbusd add u8[4] x s8[4] products. int4 weights are
 // unpacked in registers: AND (after a 16-bit shift for the high nibbles) and a
@@ -28,10 +28,13 @@
 // For small K the epilogue costs as much as the dot products, so it is written
 // for few instructions: 12 per 16 outputs.
 //
-// Memory: activations are read with 4- or 8-byte loads inside a segment and a
-// masked load for a segment's remainder, outputs are written with masked
-// stores, so nothing outside the tensors is touched. The packed weights are
-// 64-byte aligned (aligned loads).
+// Memory: activations are read with 4- or 8-byte loads inside a segment. A
+// segment's remainder (in_c 3 of an image stem) is read whole as well where the
+// tile's last read ends inside the input, since the weights past a segment's
+// channels are 0 and the zero-point row is padded to 64 bytes
+// (pack/gemm_16c4_vnni.h), and with a masked load only in the tiles at the
+// input's end. Outputs are written with masked stores, so nothing outside the
+// tensors is touched. The packed weights are 64-byte aligned (aligned loads).
 //
 // This translation unit is compiled with -mavx512f/bw/vl/vnni: its helpers live
 // in the anonymous namespace and it uses no inline function of a shared header,
@@ -60,13 +63,22 @@ namespace qrt::kernels {
 namespace {
 
 constexpr int kTileBlocks = 4;  // 16-channel blocks per tile, at most
-// Pixels per tile: a tile of up to kNarrowBlocks blocks is taller, so that its
-// fixed cost (setup, requantization constants) is shared by more pixels while its
-// accumulators still fit the 32 registers (GCC spills the wider tall ones).
+// Pixels per tile: a tile of up to kNarrowBlocks blocks is taller, and one of a
+// single block taller still, so that its fixed cost (setup, requantization
+// constants) is shared by more pixels while its accumulators still fit the 32
+// registers (GCC spills the wider tall ones).
 constexpr int kWideTileRows = 4;
 constexpr int kNarrowTileRows = 6;
 constexpr int kNarrowBlocks = 2;
-constexpr int kMaxTileRows = kNarrowTileRows;
+constexpr int kSingleBlockTileRows = 8;
+constexpr int kMaxTileRows = kSingleBlockTileRows;
+
+// The pixels of a tile of `blocks` blocks.
+constexpr int TileRows(int blocks) {
+  return blocks == 1               ? kSingleBlockTileRows
+         : blocks <= kNarrowBlocks ? kNarrowTileRows
+                                   : kWideTileRows;
+}
 // Flips the sign bit of four bytes: int8 x to u8 x + 128.
 constexpr int kToUnsigned = static_cast<int>(0x80808080u);
 
@@ -96,6 +108,8 @@ struct Shape {
   int segment_groups;                // packed weight groups per kernel position
   int full_groups;                   // of them, those whose input bytes all exist
   int tail_bytes;                    // input bytes of the last group when it is partial, else 0
+  int64_t input_bytes;               // of the whole input tensor
+  int64_t window_read_end;           // past a window's offset, the end of its last whole group
   int64_t pixel_bytes;               // input bytes per pixel: in_c
   int64_t out_c;                     // output bytes per pixel
   size_t block_bytes;
@@ -168,8 +182,10 @@ template <int kRows, int kBlocks, bool kInt4, class Activation>
 }
 
 // One kernel position: the segment of in_c / groups input bytes that each row
-// reads at a[r], against the weights of the segment.
-template <int kRows, int kBlocks, bool kInt4>
+// reads at a[r], against the weights of the segment. kWholeTail: the segment
+// has a partial last group, read whole like the others (every row may read its
+// segment_groups groups).
+template <int kRows, int kBlocks, bool kInt4, bool kWholeTail>
 [[gnu::always_inline]] inline void AccumulateSegment(__m512i (&acc)[kRows][kBlocks],
                                                      const int8_t* const (&a)[kRows],
                                                      const uint8_t* const (&weights)[kBlocks],
@@ -177,7 +193,11 @@ template <int kRows, int kBlocks, bool kInt4>
   constexpr int kGroupBytes = kInt4 ? 8 : 4;
   // The partial last group first: after the loop, GCC's register allocator
   // shuffles the accumulators through copies inside the loop.
-  if (s.tail_bytes != 0) {
+  if constexpr (kWholeTail) {
+    AccumulateGroup<kRows, kBlocks, kInt4>(acc, weights, s.full_groups, [&](int r, int half) {
+      return BroadcastUnsigned(a[r] + s.full_groups * kGroupBytes + 4 * half);
+    });
+  } else if (s.tail_bytes != 0) {
     const auto mask = static_cast<__mmask16>((1u << s.tail_bytes) - 1);
     __m128i tail[kRows];
     Unroll<kRows>(
@@ -282,8 +302,8 @@ class PixelCursor {
 // kRows pixels (windows) x the kBlocks blocks of channel tile t; out is the
 // output of pixel 0 and channel 0 of block 0. kPointwise: a 1x1 convolution with
 // stride 1 and no padding, whose pixel r reads input row windows[0].offset + r *
-// in_c, always inside.
-template <int kRows, int kBlocks, bool kInt4, bool kPointwise>
+// in_c, always inside. kWholeTail: see AccumulateSegment.
+template <int kRows, int kBlocks, bool kInt4, bool kPointwise, bool kWholeTail>
 void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMaxTileRows],
              int8_t* out) {
   __m512i acc[kRows][kBlocks];
@@ -297,7 +317,7 @@ void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMaxT
   if constexpr (kPointwise) {
     const int8_t* a[kRows];
     Unroll<kRows>([&](auto r) { a[r] = s.input + (windows[0].offset + r * s.pixel_bytes); });
-    AccumulateSegment<kRows, kBlocks, kInt4>(acc, a, weights, s);
+    AccumulateSegment<kRows, kBlocks, kInt4, false>(acc, a, weights, s);
   } else {
     const size_t segment_bytes = static_cast<size_t>(s.segment_groups) * kGemm16c4GroupBytes;
     const auto accumulate_positions = [&](auto check_inside) {
@@ -316,7 +336,7 @@ void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMaxT
             }
             a[r] = inside ? s.input + (w.offset + step) : s.zero_row;
           });
-          AccumulateSegment<kRows, kBlocks, kInt4>(acc, a, weights, s);
+          AccumulateSegment<kRows, kBlocks, kInt4, kWholeTail>(acc, a, weights, s);
           Unroll<kBlocks>([&](auto b) { weights[b] += segment_bytes; });
         }
       }
@@ -379,23 +399,23 @@ void RunTile(const Shape& s, const ChannelTile& t, const Window (&windows)[kMaxT
 
 using TileFn = void (*)(const Shape&, const ChannelTile&, const Window (&)[kMaxTileRows], int8_t*);
 
-// Tiles<int4, pointwise>()[rows - 1][blocks - 1]; null for the tall shapes of
-// more than kNarrowBlocks blocks, which never run.
-template <bool kInt4, bool kPointwise>
+// Tiles<int4, pointwise, whole_tail>()[rows - 1][blocks - 1]; null for the
+// shapes of more than TileRows(blocks) pixels, which never run.
+template <bool kInt4, bool kPointwise, bool kWholeTail>
 constexpr std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> Tiles() {
   std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> tiles{};
   Unroll<kMaxTileRows>([&](auto r) {
     Unroll<kTileBlocks>([&](auto b) {
-      if constexpr (r + 1 <= kWideTileRows || b + 1 <= kNarrowBlocks) {
-        tiles[r][b] = RunTile<r + 1, b + 1, kInt4, kPointwise>;
+      if constexpr (r + 1 <= TileRows(b + 1)) {
+        tiles[r][b] = RunTile<r + 1, b + 1, kInt4, kPointwise, kWholeTail>;
       }
     });
   });
   return tiles;
 }
 
-template <bool kInt4, bool kPointwise>
-constexpr auto kTiles = Tiles<kInt4, kPointwise>();
+template <bool kInt4, bool kPointwise, bool kWholeTail = false>
+constexpr auto kTiles = Tiles<kInt4, kPointwise, kWholeTail>();
 
 }  // namespace
 
@@ -424,6 +444,10 @@ void qs8_conv2d_4x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
   s.segment_groups = geo.segment_groups;
   s.full_groups = in_c / group_bytes;
   s.tail_bytes = in_c % group_bytes;
+  s.input_bytes = int64_t{p.batch} * p.in_h * p.in_w * p.in_c;
+  s.window_read_end = s.window_h_span / p.dilation_h * s.kernel_row_step +
+                      s.window_w_span / p.dilation_w * s.kernel_column_step +
+                      int64_t{geo.segment_groups} * group_bytes;
   s.pixel_bytes = p.in_c;
   s.out_c = p.out_c;
   s.block_bytes = geo.block_bytes;
@@ -438,6 +462,10 @@ void qs8_conv2d_4x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
   const bool int4 = p.weight_type == WeightType::kInt4;
   const auto& tiles = int4 ? (pointwise ? kTiles<true, true> : kTiles<true, false>)
                            : (pointwise ? kTiles<false, true> : kTiles<false, false>);
+  // The tiles that read a partial last group whole (never needed when there is
+  // none; pointwise convolutions with one are rare enough to keep masking).
+  const bool whole_tail_tiles = s.tail_bytes != 0 && !pointwise;
+  const auto& whole_tail = int4 ? kTiles<true, false, true> : kTiles<false, false, true>;
 
   // A tile's channels may start and end inside a group's blocks (tile.n_begin is
   // a multiple of 16, group boundaries need not be), so every block gets a
@@ -462,16 +490,22 @@ void qs8_conv2d_4x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
       const int hi = Min(c_end - b0 * kGemm16c4Nr, blocks * kGemm16c4Nr);
       t.store_mask = LowBits(hi) & ~LowBits(Max(lo, 0));
       PixelCursor cursor(p, tile.m_begin, int64_t{g} * in_c);
-      const int tile_rows = blocks <= kNarrowBlocks ? kNarrowTileRows : kWideTileRows;
+      const int tile_rows = TileRows(blocks);
       Window windows[kMaxTileRows];
       for (int m0 = tile.m_begin; m0 < tile.m_end; m0 += tile_rows) {
         const int rows = Min(tile_rows, tile.m_end - m0);
+        int64_t last_offset = INT64_MIN;  // of the windows that may read the input
         if (pointwise) {
           windows[0].offset = int64_t{m0} * p.in_c + int64_t{g} * in_c;
         } else {
-          for (int r = 0; r < rows; ++r) windows[r] = cursor.Next();
+          for (int r = 0; r < rows; ++r) {
+            windows[r] = cursor.Next();
+            last_offset = windows[r].offset > last_offset ? windows[r].offset : last_offset;
+          }
         }
-        tiles[rows - 1][blocks - 1](s, t, windows, t.output + int64_t{m0} * p.out_c);
+        const bool whole = whole_tail_tiles && last_offset + s.window_read_end <= s.input_bytes;
+        (whole ? whole_tail : tiles)[rows - 1][blocks - 1](s, t, windows,
+                                                           t.output + int64_t{m0} * p.out_c);
       }
     }
   }
