@@ -13,6 +13,7 @@
 // calls the reference kernel instead.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <xsimd/xsimd.hpp>
@@ -131,8 +132,9 @@ void CombineRow(int64_t n, X& x, Y& y, int8_t* out, const Combine& combine) {
 
 // Runs a binary elementwise operation over a broadcast, row by row: operand(x)
 // maps the loaded int8 lanes of a (or b) to int32, combine(x, y) the two to the
-// output lanes (already in [-128, 127]). An operand that repeats along a row
-// (broadcast, or a per-channel pattern) is mapped once per row.
+// output lanes (int32, narrowed to int8 with saturation by the store). An
+// operand that repeats along a row (broadcast, or a per-channel pattern) is
+// mapped once per row.
 template <class A, class OperandA, class OperandB, class Combine>
 void BinaryRows(const BroadcastPlan& plan, const int8_t* a, const int8_t* b, int8_t* out,
                 const OperandA& operand_a, const OperandB& operand_b, const Combine& combine) {
@@ -189,12 +191,30 @@ void Mul(const MulParams& p, const int8_t* a, const int8_t* b, int8_t* output) {
     return;
   }
   if (plan.count == 0) return;
-  const VectorRequant<A> requant(out_plan);
   const I32<A> za(p.a_zero_point);
   const I32<A> zb(p.b_zero_point);
-  BinaryRows<A>(
-      plan, a, b, output, [&](I32<A> x) { return x - za; }, [&](I32<A> y) { return y - zb; },
-      [&](I32<A> x, I32<A> y) { return requant(x * y); });
+  const auto operand_a = [&](I32<A> x) { return x - za; };
+  const auto operand_b = [&](I32<A> y) { return y - zb; };
+  // Products of int8 differences span a range that the usual requantization
+  // maps well inside int32: then the store's saturating narrowing is the
+  // clamp, which saves four of the requantization's instructions per vector.
+  const int64_t x_lo = INT8_MIN - int64_t{p.a_zero_point};
+  const int64_t x_hi = INT8_MAX - int64_t{p.a_zero_point};
+  const int64_t y_lo = INT8_MIN - int64_t{p.b_zero_point};
+  const int64_t y_hi = INT8_MAX - int64_t{p.b_zero_point};
+  const int64_t corners[] = {x_lo * y_lo, x_lo * y_hi, x_hi * y_lo, x_hi * y_hi};
+  const int64_t acc_min = std::min({corners[0], corners[1], corners[2], corners[3]});
+  const int64_t acc_max = std::max({corners[0], corners[1], corners[2], corners[3]});
+  if (RequantIsNarrowing(p.requant, p.output_zero_point, p.clamp.lo, p.clamp.hi, acc_min,
+                         acc_max)) {
+    const VectorRescale<A> rescale(out_plan.rescale);
+    BinaryRows<A>(plan, a, b, output, operand_a, operand_b,
+                  [&](I32<A> x, I32<A> y) { return rescale(x * y); });
+  } else {
+    const VectorRequant<A> requant(out_plan);
+    BinaryRows<A>(plan, a, b, output, operand_a, operand_b,
+                  [&](I32<A> x, I32<A> y) { return requant(x * y); });
+  }
 }
 
 template <class A>

@@ -27,6 +27,9 @@
 #include "qrt/kernels/isa.h"
 #include "qrt/kernels/params.h"
 #include "qrt/kernels/reference.h"
+#if QRT_HAVE_AVX512_ELEMENTWISE
+#include "simd/elementwise_kernels.h"
+#endif
 #include "util/random.h"
 
 namespace qrt::test {
@@ -546,6 +549,31 @@ TEST_CASE("xsimd AveragePool2D matches the reference") {
 TEST_CASE("xsimd Concat matches the reference") { ForEveryPath(800, RunConcat); }
 
 TEST_CASE("xsimd Lookup matches the reference") { ForEveryPath(400, RunLookup); }
+
+#if QRT_HAVE_AVX512_ELEMENTWISE
+// The AVX-512 path picks one of two lookups by the CPU; each on its own (the
+// vpermi2b one where the CPU has AVX-512 VBMI).
+TEST_CASE("Both AVX-512 lookups match the reference") {
+  if (!kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx512Vnni)) {
+    MESSAGE("skipped: the CPU has no AVX-512");
+    return;
+  }
+  std::vector<kernels::LookupFn> lookups = {&kernels::x8_lookup_shuffle__avx512bw};
+  if (kernels::Avx512VbmiSupported()) {
+    lookups.push_back(&kernels::x8_lookup__avx512vbmi);
+  } else {
+    MESSAGE("the CPU has no AVX-512 VBMI: its lookup is not tested");
+  }
+  for (const kernels::LookupFn lookup : lookups) {
+    KernelTable t = kernels::SelectKernels(Isa::kAvx512Vnni);
+    t.lookup.fn = lookup;
+    for (uint64_t seed = 1; seed <= 400; ++seed) {
+      CAPTURE(seed);
+      RunLookup(Isa::kAvx512Vnni, t, seed);
+    }
+  }
+}
+#endif  // QRT_HAVE_AVX512_ELEMENTWISE
 
 TEST_CASE("xsimd Quantize matches the reference") { ForEveryPath(800, RunQuantize); }
 

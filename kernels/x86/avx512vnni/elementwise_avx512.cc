@@ -13,6 +13,9 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+#include <cpuid.h>
+#include <immintrin.h>
+
 #include <cstdint>
 #include <xsimd/xsimd.hpp>
 
@@ -47,8 +50,52 @@ void qs8_concat__avx512bw(const ConcatParams& p, const int8_t* const* inputs, in
   simd::Concat<xsimd::avx512bw>(p, inputs, output);
 }
 
-void x8_lookup__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output) {
+// vpermi2b looks up 128 entries by bits 0..6 of each byte: table[in + 128] is
+// entry in & 127 of the lower half for in < 0 and of the upper half otherwise.
+// Not through ForEachRun: a lambda would not inherit the target attribute; a
+// masked load and store carry the partial last vector instead (masked-off
+// bytes are neither read nor written).
+[[gnu::target("avx512vbmi")]] void x8_lookup__avx512vbmi(const LookupParams& p, const int8_t* input,
+                                                         int8_t* output) {
+  constexpr int64_t kLanes = 64;
+  const __m512i lower0 = _mm512_loadu_si512(p.table);
+  const __m512i lower1 = _mm512_loadu_si512(p.table + 64);
+  const __m512i upper0 = _mm512_loadu_si512(p.table + 128);
+  const __m512i upper1 = _mm512_loadu_si512(p.table + 192);
+  int64_t i = 0;
+  for (; i + kLanes <= p.count; i += kLanes) {
+    const __m512i x = _mm512_loadu_si512(input + i);
+    const __m512i lower = _mm512_permutex2var_epi8(lower0, x, lower1);
+    const __m512i upper = _mm512_permutex2var_epi8(upper0, x, upper1);
+    _mm512_storeu_si512(output + i, _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), upper, lower));
+  }
+  if (i == p.count) return;
+  const __mmask64 rest = (__mmask64{1} << (p.count - i)) - 1;
+  const __m512i x = _mm512_maskz_loadu_epi8(rest, input + i);
+  const __m512i lower = _mm512_permutex2var_epi8(lower0, x, lower1);
+  const __m512i upper = _mm512_permutex2var_epi8(upper0, x, upper1);
+  _mm512_mask_storeu_epi8(output + i, rest,
+                          _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), upper, lower));
+}
+
+void x8_lookup_shuffle__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output) {
   simd::Lookup<xsimd::avx512bw>(p, input, output);
+}
+
+bool Avx512VbmiSupported() {
+  constexpr unsigned kLeaf7EcxAvx512Vbmi = 1u << 1;  // Intel SDM vol. 2A, CPUID leaf 7
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (ecx & kLeaf7EcxAvx512Vbmi) != 0;
+}
+
+void x8_lookup__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output) {
+  // Only reached on AVX-512 CPUs, whose ZMM state the path's selection checked.
+  static const bool has_vbmi = Avx512VbmiSupported();
+  if (has_vbmi) {
+    x8_lookup__avx512vbmi(p, input, output);
+  } else {
+    x8_lookup_shuffle__avx512bw(p, input, output);
+  }
 }
 
 void f32_qs8_quantize__avx512bw(const QuantizeParams& p, const float* input, int8_t* output) {
