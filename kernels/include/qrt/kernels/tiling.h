@@ -14,8 +14,11 @@
 // - A tile holds at least kMinTileMacs multiply-accumulates, so that a tile amortises
 //   handing it to a thread; an output smaller than two such tiles stays whole. 2^20
 //   (some 10-20 us of work): with 2^17 the PP-OCR classifier, whose largest
-//   operators hold 0.5-1.2M, split them and ran 7% slower on 2 threads than on 1
-//   (a worker that is late or preempted holds up the tile it claimed).
+//   operators hold 0.5-1.2M, split them and ran slower on 2 threads than on 1 in
+//   bench/ort/ort_compare.mjs's interleaved rounds (0.187 against 0.174 ms) and on a
+//   loaded machine (a worker that is late or preempted holds up the tile it
+//   claimed). Long qrt-bench runs alone on an idle machine favour 2^17 (0.152 against
+//   0.172 ms): the split pays only while the second thread is already awake.
 // - Otherwise there are up to kTilesPerThread tiles per thread, rounded down to a
 //   multiple of the thread count, the units dealt out as evenly as possible (tile
 //   sizes differ by at most one unit). Threads claim tiles dynamically, so with a
