@@ -23,6 +23,15 @@ std::vector<kernels::Dyadic> Repeat(kernels::Dyadic d, size_t n) {
 
 }  // namespace
 
+std::vector<int32_t> SoftmaxExpTable(double step) {
+  std::vector<int32_t> table(256);
+  for (int d = 0; d < 256; ++d) {
+    table[static_cast<size_t>(d)] =
+        static_cast<int32_t>(std::lround(65536.0 * std::exp(-step * d)));
+  }
+  return table;
+}
+
 ModelBuilder EveryOperatorModel(uint64_t seed) {
   Rng rng(seed);
   ModelBuilder b;
@@ -110,13 +119,8 @@ ModelBuilder EveryOperatorModel(uint64_t seed) {
   const int32_t fc = b.AddActivation("logits", {1, 10}, 0.1f, 0);
   b.SetOperatorName(b.FullyConnected(rs, wf, bf, fc, Repeat(Requant(0.0005), 10)), "fc");
 
-  std::vector<int32_t> exp_table(256);
-  for (int d = 0; d < 256; ++d) {
-    exp_table[static_cast<size_t>(d)] =
-        static_cast<int32_t>(std::lround(65536.0 * std::exp(-0.1 * d)));
-  }
   const int32_t sm = b.AddActivation("softmax", {1, 10}, 1.0f / 256, -128);
-  b.Softmax(fc, sm, exp_table, {Requant(256.0 / double(1 << 30))});
+  b.Softmax(fc, sm, SoftmaxExpTable(0.1), {Requant(256.0 / double(1 << 30))});
 
   const int32_t probs = b.AddFloatTensor("probs", {1, 10});
   b.Dequantize(sm, probs);

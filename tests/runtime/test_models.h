@@ -17,6 +17,9 @@ namespace qrt::test {
 // from `seed`.
 ModelBuilder EveryOperatorModel(uint64_t seed = 1);
 
+// A SOFTMAX exp table: entry d is round(2^16 * exp(-step * d)).
+std::vector<int32_t> SoftmaxExpTable(double step);
+
 // ModelBuilder::Finish() copied to 64-byte aligned memory, as a mapped file is.
 class AlignedBytes {
  public:

@@ -183,7 +183,8 @@ std::vector<kernels::Dyadic> Requants(Rng& rng, size_t n, double base) {
 
 // GEMM-shaped operators large enough that every one of them is split: a 3x3
 // convolution and a grouped 1x1 int4 convolution (cut along M), fully connected
-// layers with 3 rows, int8 and int4 (cut along N). Inputs "image" int8
+// layers with 3 rows, int8 and int4 (cut along N), and a softmax over the grouped
+// convolution's output (cut into runs of rows). Inputs "image" int8
 // [1, 32, 32, 16] and "rows" int8 [3, 512].
 ModelBuilder SplitModel() {
   Rng rng(7);
@@ -212,8 +213,11 @@ ModelBuilder SplitModel() {
   const int32_t f2 = b.AddActivation("fc4", {3, 300}, 0.1f, 5);
   b.FullyConnected(f1, w4, b.AddBias("fc4.b", rng.Int32s(300, -500, 500)), f2,
                    Requants(rng, 300, 0.004));
+  // A softmax over 1024 rows of 96 (98,304 elements) is cut into runs of rows.
+  const int32_t sm = b.AddActivation("softmax", {1, 32, 32, 96}, 1.0f / 256, -128);
+  b.Softmax(c2, sm, SoftmaxExpTable(0.05), {Requant(256.0 / double(1 << 30))});
   b.SetInputs({image, rows});
-  b.SetOutputs({c2, f1, f2});
+  b.SetOutputs({c2, f1, f2, sm});
   return b;
 }
 
