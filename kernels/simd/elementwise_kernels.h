@@ -31,13 +31,10 @@ void qs8_mul__avx512bw(const MulParams& p, const int8_t* a, const int8_t* b, int
 void qs8_max_pool2d__avx512bw(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_average_pool2d__avx512bw(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_concat__avx512bw(const ConcatParams& p, const int8_t* const* inputs, int8_t* output);
-// On CPUs with AVX-512 VBMI the vpermi2b lookup, else the vpshufb one.
+// The vpshufb lookup, and the vpermi2b one that the dispatch table takes instead
+// where the CPU has AVX-512 VBMI (CpuFeatures::avx512_vbmi).
 void x8_lookup__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output);
-// Each of the two lookups above (tested apart); the first only where the CPU
-// has AVX-512 VBMI (Avx512VbmiSupported).
 void x8_lookup__avx512vbmi(const LookupParams& p, const int8_t* input, int8_t* output);
-void x8_lookup_shuffle__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output);
-bool Avx512VbmiSupported();
 void f32_qs8_quantize__avx512bw(const QuantizeParams& p, const float* input, int8_t* output);
 void qs8_f32_dequantize__avx512bw(const DequantizeParams& p, const int8_t* input, float* output);
 #endif  // QRT_HAVE_AVX512_ELEMENTWISE

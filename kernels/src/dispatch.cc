@@ -159,6 +159,7 @@ KernelTable SelectKernels(Isa max_isa) {
                        {qs8_add__avx512bw, qs8_mul__avx512bw, qs8_max_pool2d__avx512bw,
                         qs8_average_pool2d__avx512bw, qs8_concat__avx512bw, x8_lookup__avx512bw,
                         f32_qs8_quantize__avx512bw, qs8_f32_dequantize__avx512bw});
+    if (DetectCpuFeatures().avx512_vbmi) t.lookup.fn = x8_lookup__avx512vbmi;
   }
 #endif
 #if QRT_HAVE_NEON_ELEMENTWISE

@@ -32,6 +32,7 @@ constexpr unsigned kLeaf7EbxAvx512Dq = 1u << 17;
 constexpr unsigned kLeaf7EbxAvx512Cd = 1u << 28;
 constexpr unsigned kLeaf7EbxAvx512Bw = 1u << 30;
 constexpr unsigned kLeaf7EbxAvx512Vl = 1u << 31;
+constexpr unsigned kLeaf7EcxAvx512Vbmi = 1u << 1;
 constexpr unsigned kLeaf7EcxAvx512Vnni = 1u << 11;
 constexpr unsigned long long kXcr0SseAvx = 0x6;         // XMM and YMM state
 constexpr unsigned long long kXcr0Avx512 = 0x6 | 0xE0;  // plus opmask, ZMM_Hi256, Hi16_ZMM
@@ -75,6 +76,7 @@ CpuFeatures DetectCpuFeatures() {
                                   kLeaf7EbxAvx512Bw | kLeaf7EbxAvx512Vl;
   cpu.avx512_vnni =
       zmm_state && cpu.avx2 && (ebx & kAvx512Ebx) == kAvx512Ebx && (ecx & kLeaf7EcxAvx512Vnni) != 0;
+  cpu.avx512_vbmi = cpu.avx512_vnni && (ecx & kLeaf7EcxAvx512Vbmi) != 0;
 #elif defined(__aarch64__) && defined(__linux__)
   const unsigned long hwcap = getauxval(AT_HWCAP);
   cpu.neon = (hwcap & HWCAP_ASIMD) != 0;

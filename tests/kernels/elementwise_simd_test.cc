@@ -551,15 +551,15 @@ TEST_CASE("xsimd Concat matches the reference") { ForEveryPath(800, RunConcat); 
 TEST_CASE("xsimd Lookup matches the reference") { ForEveryPath(400, RunLookup); }
 
 #if QRT_HAVE_AVX512_ELEMENTWISE
-// The AVX-512 path picks one of two lookups by the CPU; each on its own (the
-// vpermi2b one where the CPU has AVX-512 VBMI).
+// The AVX-512 path's table holds one of two lookups, chosen by the CPU; each on its
+// own (the vpermi2b one where the CPU has AVX-512 VBMI).
 TEST_CASE("Both AVX-512 lookups match the reference") {
   if (!kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx512Vnni)) {
     MESSAGE("skipped: the CPU has no AVX-512");
     return;
   }
-  std::vector<kernels::LookupFn> lookups = {&kernels::x8_lookup_shuffle__avx512bw};
-  if (kernels::Avx512VbmiSupported()) {
+  std::vector<kernels::LookupFn> lookups = {&kernels::x8_lookup__avx512bw};
+  if (kernels::DetectCpuFeatures().avx512_vbmi) {
     lookups.push_back(&kernels::x8_lookup__avx512vbmi);
   } else {
     MESSAGE("the CPU has no AVX-512 VBMI: its lookup is not tested");

@@ -13,7 +13,6 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-#include <cpuid.h>
 #include <immintrin.h>
 
 #include <cstdint>
@@ -78,24 +77,8 @@ void qs8_concat__avx512bw(const ConcatParams& p, const int8_t* const* inputs, in
                           _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), upper, lower));
 }
 
-void x8_lookup_shuffle__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output) {
-  simd::Lookup<xsimd::avx512bw>(p, input, output);
-}
-
-bool Avx512VbmiSupported() {
-  constexpr unsigned kLeaf7EcxAvx512Vbmi = 1u << 1;  // Intel SDM vol. 2A, CPUID leaf 7
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (ecx & kLeaf7EcxAvx512Vbmi) != 0;
-}
-
 void x8_lookup__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output) {
-  // Only reached on AVX-512 CPUs, whose ZMM state the path's selection checked.
-  static const bool has_vbmi = Avx512VbmiSupported();
-  if (has_vbmi) {
-    x8_lookup__avx512vbmi(p, input, output);
-  } else {
-    x8_lookup_shuffle__avx512bw(p, input, output);
-  }
+  simd::Lookup<xsimd::avx512bw>(p, input, output);
 }
 
 void f32_qs8_quantize__avx512bw(const QuantizeParams& p, const float* input, int8_t* output) {
