@@ -5,7 +5,28 @@
 #include <utility>
 #include <vector>
 
+#include "qrt/schema/packed_shift.h"
+
 namespace qrt::converter {
+namespace {
+
+// The requantization in an operator's options, null for options without one.
+schema::RequantizationT* OptionsRequantization(schema::OperatorOptionsUnion& options) {
+  if (auto* o = options.AsConv2DOptions()) return o->requant.get();
+  if (auto* o = options.AsFullyConnectedOptions()) return o->requant.get();
+  if (auto* o = options.AsAddOptions()) return o->requant.get();
+  if (auto* o = options.AsMulOptions()) return o->requant.get();
+  if (auto* o = options.AsPool2DOptions()) return o->requant.get();
+  if (auto* o = options.AsConcatOptions()) return o->requant.get();
+  if (auto* o = options.AsSoftmaxOptions()) return o->requant.get();
+  if (auto* o = options.AsConvTranspose2DOptions()) return o->requant.get();
+  if (auto* o = options.AsResizeBilinearOptions()) return o->requant.get();
+  if (auto* o = options.AsLayerNormOptions()) return o->requant.get();
+  if (auto* o = options.AsBatchMatMulOptions()) return o->requant.get();
+  return nullptr;
+}
+
+}  // namespace
 
 void CompactModel(const CompactOptions& options, ModelBuilder* builder) {
   schema::ModelT& model = builder->model();
@@ -21,6 +42,15 @@ void CompactModel(const CompactOptions& options, ModelBuilder* builder) {
   }
   if (!options.keep_names) {
     for (auto& op : model.operators) op->name.clear();
+  }
+  for (auto& op : model.operators) {
+    schema::RequantizationT* requant = OptionsRequantization(op->options);
+    if (requant == nullptr || requant->shift.empty()) continue;
+    std::vector<uint8_t> packed = schema::PackShifts(requant->shift);
+    if (packed.size() < requant->shift.size()) {
+      requant->packed_shift = std::move(packed);
+      requant->shift.clear();
+    }
   }
 
   // Buffers: one per distinct (bytes, type), in first-use order; buffer 0 stays the
@@ -38,8 +68,8 @@ void CompactModel(const CompactOptions& options, ModelBuilder* builder) {
       continue;
     }
     std::unique_ptr<schema::BufferT>& buffer = model.buffers[tensor->buffer];
-    auto [it, added] = seen.try_emplace({tensor->type, buffer->data},
-                                        static_cast<uint32_t>(buffers.size()));
+    auto [it, added] =
+        seen.try_emplace({tensor->type, buffer->data}, static_cast<uint32_t>(buffers.size()));
     if (added) buffers.push_back(std::move(buffer));
     renumbered[tensor->buffer] = it->second;
     tensor->buffer = it->second;

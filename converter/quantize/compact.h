@@ -18,9 +18,10 @@ struct CompactOptions {
   bool keep_names = false;
 };
 
-// Applies `options` to the model in `builder` and merges constants with identical
-// bytes and type into one buffer (for example the biases of two identical layers),
-// dropping buffers no tensor reads any more.
+// Applies `options` to the model in `builder`, packs each requantization's shifts
+// where that is smaller (Requantization.packed_shift, schema version 4) and merges
+// constants with identical bytes and type into one buffer (for example the biases
+// of two identical layers), dropping buffers no tensor reads any more.
 void CompactModel(const CompactOptions& options, ModelBuilder* builder);
 
 }  // namespace qrt::converter

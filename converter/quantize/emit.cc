@@ -638,6 +638,11 @@ class Emitter {
         return Unsupported(node, "input '" + node.inputs[i] + "' must be a constant");
       }
     }
+    const ClampBounds clamp = OutputClamp(node, y.quant);
+    if (const auto hard = HardActivationParameters(node, x.quant, y.quant, clamp.lo, clamp.hi)) {
+      Emitted(builder_.HardActivationLookup(x.tensor, y.tensor, *hard));
+      return Status::Ok();
+    }
     std::vector<int8_t> table;
     QRT_RETURN_IF_ERROR(BuildLookupTable(node, graph_.opset_version, activation_input, operands,
                                          x.quant, y.quant,

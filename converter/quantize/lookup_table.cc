@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "converter/reference/op_registry.h"
+#include "qrt/kernels/params.h"
 
 namespace qrt::converter {
 
@@ -49,6 +51,46 @@ Status BuildLookupTable(const Node& node, int64_t opset, size_t activation_input
     (*table)[i] = QuantizeValue(y, out);
   }
   return Status::Ok();
+}
+
+std::optional<schema::HardActivation> HardActivationParameters(const Node& node,
+                                                               const calib::ActivationQuant& in,
+                                                               const calib::ActivationQuant& out,
+                                                               int8_t lo, int8_t hi) {
+  // f(x) = clamp(alpha * x + beta, 0, 1); HardSwish is x * f(x) with ONNX's fixed
+  // alpha = 1/6, beta = 1/2 (what the float kernel computes).
+  double alpha = 1.0 / 6.0, beta = 0.5;
+  schema::HardFunction function = schema::HardFunction::HARD_SWISH;
+  if (node.op_type == "HardSigmoid") {
+    alpha = node.GetFloat("alpha", 0.2f);
+    beta = node.GetFloat("beta", 0.5f);
+    function = schema::HardFunction::HARD_SIGMOID;
+  } else if (node.op_type != "HardSwish") {
+    return std::nullopt;
+  }
+  if (!node.domain.empty() || !(alpha > 0) || !std::isfinite(beta)) return std::nullopt;
+  const double step = alpha * double{in.scale};  // f's change per input step
+  for (int bits = kernels::kMaxHardFractionBits; bits >= 0; --bits) {
+    const double unit = std::ldexp(1.0, bits) / step;  // u per unit of alpha * x
+    const double width = std::nearbyint(unit);
+    const double offset = std::nearbyint(beta * unit);
+    if (!(width >= 1 && width <= kernels::kMaxHardWidth) ||
+        std::abs(offset) > std::numeric_limits<int32_t>::max()) {
+      continue;
+    }
+    // u / 2^bits is alpha * x + beta in steps of alpha * Sx; HardSwish multiplies by
+    // d = x / Sx.
+    double real = step / (std::ldexp(1.0, bits) * double{out.scale});
+    if (function == schema::HardFunction::HARD_SWISH) real *= double{in.scale};
+    kernels::Dyadic m{};
+    if (kernels::QuantizeMultiplier(real, &m) != kernels::QuantizeMultiplierError::kOk) {
+      return std::nullopt;
+    }
+    return schema::HardActivation(static_cast<int32_t>(offset), static_cast<int32_t>(width),
+                                  m.multiplier, static_cast<int8_t>(m.shift),
+                                  static_cast<uint8_t>(bits), function, schema::Clamp(lo, hi));
+  }
+  return std::nullopt;
 }
 
 std::vector<int32_t> SoftmaxExpTable(float input_scale) {

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "activation_quant.h"
 #include "converter/ir/fused_clamp.h"
 #include "converter/ir/graph.h"
+#include "qrt/schema/qrt_generated.h"
 #include "qrt/status.h"
 
 namespace qrt::converter {
@@ -28,6 +30,18 @@ Status BuildLookupTable(const Node& node, int64_t opset, size_t activation_input
                         std::span<const TensorData* const> operands,
                         const calib::ActivationQuant& in, const calib::ActivationQuant& out,
                         const FusedClamp& clamp, std::vector<int8_t>* table);
+
+// The integer parameters of a HardSigmoid (its alpha and beta) or HardSwish node
+// (kernels/params.h: HardActivationParams), from which the runtime builds its
+// table (schema version 4), for quantizations `in` and `out` and the runtime clamp
+// [lo, hi]. fraction_bits is the largest that keeps width and offset in range;
+// the multiplier is QuantizeMultiplier's. nullopt for any other node, or where no
+// parameters represent the function (alpha <= 0, extreme scales): the caller then
+// stores the table.
+std::optional<schema::HardActivation> HardActivationParameters(const Node& node,
+                                                               const calib::ActivationQuant& in,
+                                                               const calib::ActivationQuant& out,
+                                                               int8_t lo, int8_t hi);
 
 // E[d] = round(2^16 * exp(-Sx * d)), d = 0 .. 255.
 std::vector<int32_t> SoftmaxExpTable(float input_scale);

@@ -12,6 +12,7 @@
 #include "qrt/kernels/params.h"
 #include "qrt/kernels/requant.h"
 #include "qrt/schema/mantissa.h"
+#include "qrt/schema/packed_shift.h"
 
 namespace qrt::internal {
 namespace {
@@ -29,14 +30,14 @@ std::string TensorWhere(const schema::Model& model, uint32_t index) {
   return "tensor " + std::to_string(index) + " '" + std::string(TensorName(*t)) + "'";
 }
 
-// The alignment a constant's data needs in memory: weights (int8, int4) are used in
-// place by SIMD kernels and start on a cache line; int32 (bias) values are read
-// as int32_t. Others have no data (kBadType later).
+// The alignment a constant's data needs in memory: int32 (bias) values are read as
+// int32_t; weights (int8, int4) are read in place a byte at a time (reference
+// kernels) or packed at load (fast paths), and schema version 4 places them on 4
+// bytes. Others have no data (kBadType later).
 size_t DataAlignment(ElementType type) {
   switch (type) {
     case ElementType::kInt8:
     case ElementType::kInt4:
-      return kTensorAlignment;
     case ElementType::kInt32:
     case ElementType::kFloat32:
       return 4;
@@ -264,7 +265,8 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
 }
 
 // Decodes the operator's requantization (int32 multipliers, or 16-bit mantissas
-// standing for mantissa << schema::kMantissaShift) into `values` and checks every dyadic.
+// standing for mantissa << schema::kMantissaShift; shifts as bytes or packed,
+// schema/packed_shift.h) into `values` and checks every dyadic.
 Status DecodeRequantization(const schema::Requantization& requant, const std::string& where,
                             RequantValues* values) {
   const auto* multiplier = requant.multiplier();
@@ -277,11 +279,32 @@ Status DecodeRequantization(const schema::Requantization& requant, const std::st
                       " (exactly one is required)");
   }
   const uint32_t count = multiplier != nullptr ? multiplier->size() : mantissa->size();
-  if (count != requant.shift()->size()) {
+  const auto* shift = requant.shift();
+  const auto* packed = requant.packed_shift();
+  if ((shift == nullptr) == (packed == nullptr)) {
     return Status(StatusCode::kBadRequantization,
-                  where + " has " + std::to_string(count) +
-                      (multiplier != nullptr ? " multipliers" : " mantissas") + " but " +
-                      std::to_string(requant.shift()->size()) + " shifts");
+                  where +
+                      (shift == nullptr ? " has neither shifts nor packed shifts"
+                                        : " has both shifts and packed shifts") +
+                      " (exactly one is required)");
+  }
+  const std::string values_name = multiplier != nullptr ? " multipliers" : " mantissas";
+  if (shift != nullptr && count != shift->size()) {
+    return Status(StatusCode::kBadRequantization, where + " has " + std::to_string(count) +
+                                                      values_name + " but " +
+                                                      std::to_string(shift->size()) + " shifts");
+  }
+  if (packed != nullptr) {
+    const int width = packed->size() < schema::kPackedShiftHeaderBytes ? -1 : packed->Get(1);
+    if (width < 0 || width > schema::kMaxPackedShiftWidth ||
+        packed->size() != schema::PackedShiftBytes(count, width)) {
+      return Status(StatusCode::kBadRequantization,
+                    where + " has " + std::to_string(packed->size()) + " bytes of packed shifts" +
+                        (width < 0 ? std::string() : " of width " + std::to_string(width)) +
+                        " for " + std::to_string(count) + values_name +
+                        " (2 + ceil(count * width / 8) bytes, width at most " +
+                        std::to_string(schema::kMaxPackedShiftWidth) + ")");
+    }
   }
   for (uint32_t i = 0; i < count; ++i) {
     int32_t m = 0;
@@ -296,7 +319,10 @@ Status DecodeRequantization(const schema::Requantization& requant, const std::st
       }
       m = static_cast<int32_t>(uint32_t{m16} << schema::kMantissaShift);
     }
-    const kernels::Dyadic d{m, requant.shift()->Get(i)};
+    const int32_t s = shift != nullptr ? shift->Get(i)
+                                       : packed->Get(0) + schema::PackedShiftDelta(
+                                                              {packed->data(), packed->size()}, i);
+    const kernels::Dyadic d{m, s};
     if (!kernels::IsValidDyadic(d)) {
       return Status(StatusCode::kBadRequantization,
                     where + " requantization " + std::to_string(i) + " has multiplier " +

@@ -303,6 +303,13 @@ int32_t ModelBuilder::Lookup(int32_t input, int32_t output, std::vector<int8_t> 
   return AddOperator(OperatorType::LOOKUP, {input}, {output}, Wrap(std::move(o)));
 }
 
+int32_t ModelBuilder::HardActivationLookup(int32_t input, int32_t output,
+                                           const schema::HardActivation& hard) {
+  schema::LookupOptionsT o;
+  o.hard = std::make_unique<schema::HardActivation>(hard);
+  return AddOperator(OperatorType::LOOKUP, {input}, {output}, Wrap(std::move(o)));
+}
+
 int32_t ModelBuilder::Softmax(int32_t input, int32_t output, std::vector<int32_t> exp_table,
                               const std::vector<kernels::Dyadic>& requant, ClampBounds clamp) {
   schema::SoftmaxOptionsT o;
@@ -398,13 +405,13 @@ size_t BufferAlignment(schema::ElementType type) {
 }
 
 std::vector<uint8_t> ModelBuilder::Finish() const {
-  // The model is packed field by field rather than with Model::Pack, for two
-  // things the generated code cannot do: align each buffer to what its tensors
-  // need (BufferAlignment: weights on a cache line, int32 on 4 bytes) instead of
-  // padding every one to 64, and share one vector between LOOKUP operators with
-  // identical tables. FlatBuffers builds back to front and pads the finished
-  // output to its largest alignment, so an alignment from the end is one from the
-  // start too.
+  // The model is packed field by field rather than with Model::Pack, for what the
+  // generated code cannot do: share one vector between LOOKUP operators with
+  // identical tables and between tensors with identical shapes, and align each
+  // buffer to what its tensors need (BufferAlignment; every byte vector starts on
+  // 4 bytes anyway, the rule is forced so that it holds for any kWeightAlignment).
+  // FlatBuffers builds back to front and pads the finished output to its largest
+  // alignment, so an alignment from the end is one from the start too.
   flatbuffers::FlatBufferBuilder fbb;
   const size_t num_buffers = model_.buffers.size();
   std::vector<size_t> alignment(num_buffers, 0);
@@ -443,13 +450,13 @@ std::vector<uint8_t> ModelBuilder::Finish() const {
   std::vector<flatbuffers::Offset<schema::Operator>> operators;
   for (const auto& op : model_.operators) {
     const schema::LookupOptionsT* lookup = op->options.AsLookupOptions();
-    if (lookup == nullptr) {
+    if (lookup == nullptr || lookup->table.empty()) {
       operators.push_back(schema::CreateOperator(fbb, op.get()));
       continue;
     }
     auto [it, added] = tables.try_emplace(lookup->table);
     if (added) it->second = fbb.CreateVector(lookup->table);
-    const auto options = schema::CreateLookupOptions(fbb, it->second);
+    const auto options = schema::CreateLookupOptions(fbb, it->second, lookup->hard.get());
     const auto name = op->name.empty() ? 0 : fbb.CreateString(op->name);
     const auto inputs = fbb.CreateVector(op->inputs);
     const auto outputs = fbb.CreateVector(op->outputs);

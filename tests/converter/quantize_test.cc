@@ -474,6 +474,46 @@ TEST_CASE("pointwise ops and scalar constants become lookup tables") {
   CHECK(EmittedOps(outcome, "sub") == std::vector<std::string>{"LOOKUP"});
 }
 
+// The LOOKUPs of an emitted graph: how many carry hard activation parameters and
+// how many a table.
+std::pair<int, int> HardAndTableLookups(const Graph& g) {
+  ModelBuilder builder;
+  REQUIRE(Emit(g, Calibrate(g, 8), {}, &builder).status.ok());
+  const std::vector<uint8_t> bytes = builder.Finish();
+  int hard = 0, tables = 0;
+  for (const schema::Operator* op : *schema::GetModel(bytes.data())->operators()) {
+    const auto* lookup = op->options_as_LookupOptions();
+    if (lookup == nullptr) continue;
+    CHECK((lookup->table() == nullptr) == (lookup->hard() != nullptr));
+    hard += lookup->hard() != nullptr ? 1 : 0;
+    tables += lookup->table() != nullptr ? 1 : 0;
+  }
+  return {hard, tables};
+}
+
+TEST_CASE("HardSwish and HardSigmoid become LOOKUPs given by parameters, a chain a table") {
+  TestGraph t;
+  t.Input("x", {2, 32});
+  t.Op("hswish", "HardSwish", {"x"}, "h");
+  t.Op("hsig", "HardSigmoid", {"h"}, "y");
+  t.Output("y");
+  REQUIRE(InferShapes(&t.graph).ok());
+  CHECK(HardAndTableLookups(t.graph) == std::pair<int, int>{2, 0});
+  CheckSqnr(Evaluate(t), kInt8Bound);
+
+  TestGraph chain;
+  chain.Input("x", {2, 32});
+  chain.Constant("scale", TensorData::FromVector<float>({}, {0.8f}));
+  chain.Op("hswish", "HardSwish", {"x"}, "h");
+  chain.Op("mul", "Mul", {"h", "scale"}, "y");
+  chain.Output("y");
+  REQUIRE(InferShapes(&chain.graph).ok());
+  bool changed = false;
+  REQUIRE(FusePointwiseChains(&chain.graph, &changed).ok());
+  REQUIRE(chain.graph.nodes.size() == 1);
+  CHECK(HardAndTableLookups(chain.graph) == std::pair<int, int>{0, 1});
+}
+
 TEST_CASE("a fused pointwise chain is one LOOKUP and rounds once") {
   // HardSwish then PP-LCNetV3's learnable scale and shift.
   auto make = [] {
@@ -607,14 +647,14 @@ TEST_CASE("compaction: no weight scales or internal names unless asked, same res
   TestGraph t;
   t.Input("x", {1, 8, 6, 6});
   t.Conv("conv1", "x", "c1", 8, 16, 3);
-  t.Op("hswish", "HardSwish", {"c1"}, "h1");
+  t.Op("sigmoid", "Sigmoid", {"c1"}, "h1");
   t.Conv("dw", "h1", "c2", 16, 16, 3, 16);
-  t.Op("hswish2", "HardSwish", {"c2"}, "y");
+  t.Op("sigmoid2", "Sigmoid", {"c2"}, "y");
   t.Output("y");
   REQUIRE(InferShapes(&t.graph).ok());
   const Graph& g = t.graph;
   ActivationQuantMap quant = Calibrate(g, 8);
-  // Same quantization before and after both HardSwish: identical lookup tables.
+  // Same quantization before and after both Sigmoids: identical lookup tables.
   quant["c2"] = quant["c1"];
   quant["y"] = quant["h1"];
 
@@ -639,6 +679,9 @@ TEST_CASE("compaction: no weight scales or internal names unless asked, same res
     if (const auto* conv = op->options_as_Conv2DOptions()) {
       CHECK(conv->requant()->multiplier() == nullptr);
       CHECK(conv->requant()->mantissa() != nullptr);
+      // 16 shifts take fewer bytes packed (schema version 4).
+      CHECK(conv->requant()->shift() == nullptr);
+      CHECK(conv->requant()->packed_shift() != nullptr);
     }
   }
   // The two identical tables are one vector in the file.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "qrt/kernels/int4.h"
+#include "qrt/schema/packed_shift.h"
 
 namespace qrt {
 namespace {
@@ -74,7 +75,7 @@ TEST_CASE("an empty model verifies and carries identifier, version and sentinel 
   CHECK(schema::ModelBufferHasIdentifier(bytes.data()));
   CHECK(std::memcmp(bytes.data() + 4, "QRTM", 4) == 0);
   CHECK(m.schema_version() == schema::kSchemaVersion);
-  CHECK(schema::kSchemaVersion == 3);
+  CHECK(schema::kSchemaVersion == 4);
   REQUIRE(m.buffers()->size() == 1);
   CHECK((m.buffers()->Get(0)->data() == nullptr || m.buffers()->Get(0)->data()->size() == 0));
   CHECK(m.tensors()->size() == 0);
@@ -84,7 +85,7 @@ TEST_CASE("an empty model verifies and carries identifier, version and sentinel 
 TEST_CASE("every constant gets its own buffer, aligned for its type from the start of the bytes") {
   ModelBuilder b;
   const int32_t x = b.AddActivation("x", {1, 3}, 0.5f, 1);
-  // Odd sizes so that no buffer ends on a 64-byte boundary by chance.
+  // Odd sizes so that no buffer ends on a 4-byte boundary by chance.
   const int32_t w8 =
       b.AddInt8Weights("w8", {5, 3}, std::vector<int8_t>(15, 1), {1.f, 1.f, 1.f, 1.f, 1.f});
   const int32_t w4 = b.AddInt4Weights("w4", {3, 3}, std::vector<int8_t>(9, -1), {1.f, 1.f, 1.f});
@@ -95,7 +96,7 @@ TEST_CASE("every constant gets its own buffer, aligned for its type from the sta
 
   std::vector<uint8_t> bytes;
   const schema::Model& m = Build(b, &bytes);
-  CHECK(bytes.size() % 64 == 0);
+  CHECK(bytes.size() % 4 == 0);
   REQUIRE(m.buffers()->size() == 5);
   for (const int32_t t : {w8, w4, bias, raw}) {
     CAPTURE(t);
@@ -103,8 +104,8 @@ TEST_CASE("every constant gets its own buffer, aligned for its type from the sta
     CHECK(tensor.buffer() == static_cast<uint32_t>(t));  // buffers 1..4 in creation order
     const auto* data = m.buffers()->Get(tensor.buffer())->data();
     REQUIRE(data != nullptr);
-    // Weights on a cache line (64), int16 (the small bias) on 2.
-    CHECK(BufferAlignment(tensor.type()) == (tensor.type() == schema::ElementType::INT16 ? 2 : 64));
+    // Weights on 4 bytes (schema version 4), int16 (the small bias) on 2.
+    CHECK(BufferAlignment(tensor.type()) == (tensor.type() == schema::ElementType::INT16 ? 2 : 4));
     CHECK((data->data() - bytes.data()) % BufferAlignment(tensor.type()) == 0);
   }
   CHECK(m.tensors()->Get(static_cast<uint32_t>(x))->buffer() == 0);
@@ -292,6 +293,53 @@ TEST_CASE("requantizations are written as mantissas when every multiplier has 16
   CHECK(full.mantissa() == nullptr);
   CHECK(Ints(full.multiplier()) ==
         std::vector<int32_t>{short_form.multiplier, long_form.multiplier});
+}
+
+TEST_CASE("a hard activation LOOKUP is written with its parameters and no table") {
+  ModelBuilder b;
+  const int32_t x = b.AddActivation("x", {1, 4}, 0.1f, 3);
+  const int32_t y = b.AddActivation("y", {1, 4}, 0.1f, -2);
+  const schema::HardActivation hard(-77, 1 << 20, 1 << 30, 44, 12, schema::HardFunction::HARD_SWISH,
+                                    schema::Clamp(-5, 90));
+  b.HardActivationLookup(x, y, hard);
+  std::vector<uint8_t> bytes;
+  const schema::Model& m = Build(b, &bytes);
+  const schema::LookupOptions* l = m.operators()->Get(0)->options_as_LookupOptions();
+  REQUIRE(l != nullptr);
+  CHECK(l->table() == nullptr);
+  REQUIRE(l->hard() != nullptr);
+  CHECK(l->hard()->offset() == -77);
+  CHECK(l->hard()->width() == 1 << 20);
+  CHECK(l->hard()->multiplier() == 1 << 30);
+  CHECK(l->hard()->shift() == 44);
+  CHECK(l->hard()->fraction_bits() == 12);
+  CHECK(l->hard()->function() == schema::HardFunction::HARD_SWISH);
+  CheckClamp(&l->hard()->clamp(), -5, 90);
+}
+
+TEST_CASE("packed shifts: the smallest shift, the delta width, then the deltas in that many bits") {
+  const std::vector<int8_t> same(5, 31);
+  CHECK(schema::PackShifts(same) == std::vector<uint8_t>{31, 0});
+  // Deltas 0..5 need 3 bits: 8 deltas in 3 bytes, least significant bit first.
+  const std::vector<int8_t> shifts = {35, 40, 36, 37, 35, 38, 39, 35};
+  const std::vector<uint8_t> packed = schema::PackShifts(shifts);
+  REQUIRE(packed.size() == schema::PackedShiftBytes(shifts.size(), 3));
+  CHECK(packed.size() == 5);
+  CHECK(packed[0] == 35);
+  CHECK(packed[1] == 3);
+  // Deltas 0, 5, 1, 2, 0, 3, 4, 0: bits 000 101 100 010 000 110 001 000 (each LSB first).
+  CHECK(packed[2] == 0b01101000);
+  for (size_t i = 0; i < shifts.size(); ++i) {
+    CAPTURE(i);
+    CHECK(packed[0] + schema::PackedShiftDelta(packed, i) == shifts[i]);
+  }
+  // The widest spread, 1 to 62, takes 6 bits.
+  const std::vector<int8_t> wide = {62, 1, 17};
+  const std::vector<uint8_t> wide_packed = schema::PackShifts(wide);
+  CHECK(wide_packed[1] == schema::kMaxPackedShiftWidth);
+  for (size_t i = 0; i < wide.size(); ++i) {
+    CHECK(wide_packed[0] + schema::PackedShiftDelta(wide_packed, i) == wide[i]);
+  }
 }
 
 TEST_CASE("each operator helper writes its type, operands and options") {

@@ -188,6 +188,32 @@ struct LookupParams {
   const int8_t* table;  // 256 entries
 };
 
+// The 256-entry LOOKUP table of a HardSigmoid or HardSwish, built from integer
+// parameters (ref::BuildHardActivationTable, schema version 4). For each input q,
+// with d = q - input_zero_point and u = clamp(d * 2^fraction_bits + offset, 0, width):
+//   kHardSigmoid: table[q + 128] = Requantize(u, multiplier, output_zero_point, clamp)
+//   kHardSwish:   table[q + 128] = Requantize(d * u, multiplier, output_zero_point, clamp)
+// For f(x) = clamp(alpha * x + beta, 0, 1) (HardSwish: x * f(x) with alpha = 1/6,
+// beta = 1/2) and scales Sx, Sy the converter sets offset =
+// round(2^F * beta / (alpha * Sx)), width = round(2^F / (alpha * Sx)) and multiplier
+// = alpha * Sx / (2^F * Sy) (HardSwish: alpha * Sx^2 / (2^F * Sy)), F = fraction_bits.
+enum class HardFunction : uint8_t { kHardSigmoid, kHardSwish };
+
+inline constexpr int32_t kMaxHardFractionBits = 23;
+// 255 * width, the largest |d * u|, fits int32.
+inline constexpr int32_t kMaxHardWidth = 2147483647 / 255;
+
+struct HardActivationParams {
+  HardFunction function;
+  int32_t input_zero_point;   // [-128, 127]
+  int32_t fraction_bits;      // [0, kMaxHardFractionBits]
+  int32_t offset;             // any int32
+  int32_t width;              // [1, kMaxHardWidth]
+  Dyadic multiplier;          // IsValidDyadic
+  int32_t output_zero_point;  // [-128, 127]
+  OutputClamp clamp;          // lo <= hi
+};
+
 // Along the last axis of rows x depth: d = max(row) - x in [0, 255];
 // p = floor((E[d] * 2^30 + sum/2) / sum) with sum = sum over the row of E[d];
 // out = Requantize(p, requant, zy, clamp).

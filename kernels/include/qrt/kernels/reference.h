@@ -36,6 +36,12 @@ void ResizeNearest(const ResizeNearestParams& p, const int8_t* input, int8_t* ou
 
 void Lookup(const LookupParams& p, const int8_t* input, int8_t* output);
 
+// Fills table[0 .. 255] (the table of LookupParams) by the formula of
+// HardActivationParams, for parameters within its stated ranges. The runtime
+// builds a HardSigmoid or HardSwish LOOKUP's table with it at load; every path
+// then runs the ordinary lookup kernels on that table.
+void BuildHardActivationTable(const HardActivationParams& p, int8_t* table);
+
 void Softmax(const SoftmaxParams& p, const int8_t* input, int8_t* output);
 
 // weights: int8 OHWI, or packed int4 rows when p.weight_type is kInt4.

@@ -83,8 +83,10 @@ struct Pool2DAttributes {
 // rescaled operands exact and their sum inside int32 (docs/format.md).
 inline constexpr int32_t kDefaultAddLeftShift = 20;
 
-// The alignment of weights (int8, int4) in the file: a cache line.
-inline constexpr size_t kWeightAlignment = 64;
+// The alignment of weights (int8, int4) in the file (schema version 4; 64 before).
+// The kernels read weights in place one byte at a time (reference) or pack them
+// at load (every fast path), so no kernel loads them with aligned vector loads.
+inline constexpr size_t kWeightAlignment = 4;
 
 // The alignment a buffer holding data of `type` gets in the file (docs/format.md):
 // kWeightAlignment for int8 and int4, 4 for int32 and float32, 2 for int16, 1
@@ -107,7 +109,8 @@ class ModelBuilder {
 
   // ---- Buffers and tensors. Each returns the new tensor's (or buffer's) index.
 
-  // A new buffer holding `data`; its bytes start 64-byte aligned in the output.
+  // A new buffer holding `data`; its bytes start kWeightAlignment-aligned in the
+  // output (or as its tensors' type needs, BufferAlignment).
   uint32_t AddBuffer(std::vector<uint8_t> data);
 
   // Any tensor: `buffer` 0 makes it an activation, `quantization` may be null. An
@@ -194,6 +197,9 @@ class ModelBuilder {
       schema::NearestRounding rounding = schema::NearestRounding::ROUND_PREFER_FLOOR);
   // table: 256 entries, y = table[x + 128].
   int32_t Lookup(int32_t input, int32_t output, std::vector<int8_t> table);
+  // A HardSigmoid or HardSwish LOOKUP given by its parameters (LookupOptions.hard,
+  // schema version 4), whose table the runtime builds at load.
+  int32_t HardActivationLookup(int32_t input, int32_t output, const schema::HardActivation& hard);
   // exp_table: 256 entries; requant: [M].
   int32_t Softmax(int32_t input, int32_t output, std::vector<int32_t> exp_table,
                   const std::vector<kernels::Dyadic>& requant, ClampBounds clamp = {});
@@ -230,12 +236,13 @@ class ModelBuilder {
 
   // The serialized model with file identifier "QRTM". Each non-empty buffer sits
   // at an offset that is a multiple of BufferAlignment of the tensors reading it
-  // (64 for int8/int4 weights, 4 for int32; 64 for a buffer nobody reads), and the
-  // size is a multiple of 64, so bytes placed at a 64-byte aligned address (a
-  // mapped file, an aligned allocation) have every buffer aligned. LOOKUP
-  // operators with identical tables share one vector, tensors with identical
-  // shapes one shape vector. The vector's own storage is
-  // not 64-byte aligned: copy the bytes before handing them to Model::LoadBuffer.
+  // (4 for int8/int4 weights and int32, 2 for int16; kWeightAlignment for a buffer
+  // nobody reads), and the size is a multiple of the largest alignment in the
+  // file, so bytes placed at a 64-byte aligned address (a mapped file, an aligned
+  // allocation) have every buffer aligned. LOOKUP operators with identical tables
+  // share one vector, tensors with identical shapes one shape vector. The vector's
+  // own storage is not 64-byte aligned: copy the bytes before handing them to
+  // Model::LoadBuffer.
   std::vector<uint8_t> Finish() const;
 
   // Writes Finish() to `path` atomically: a temporary file in the same directory,

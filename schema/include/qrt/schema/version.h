@@ -6,10 +6,10 @@
 
 namespace qrt::schema {
 
-inline constexpr uint32_t kSchemaVersion = 3;
-// The oldest schema version this code reads. Version 3 moved activation
-// quantization into Tensor, which a version-2 file does not have, so older files
-// are rejected with an error that asks for a reconversion.
-inline constexpr uint32_t kMinSchemaVersion = 3;
+inline constexpr uint32_t kSchemaVersion = 4;
+// The oldest schema version this code reads: the newest only, so that the runtime
+// carries one reading of the format. Older files are rejected with an error that
+// asks for a reconversion.
+inline constexpr uint32_t kMinSchemaVersion = 4;
 
 }  // namespace qrt::schema
