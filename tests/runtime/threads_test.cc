@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "ops/row_split.h"
 #include "qrt/kernels/isa.h"
 #include "qrt/kernels/tiling.h"
 #include "qrt/qrt.h"
@@ -221,6 +222,84 @@ ModelBuilder SplitModel() {
   return b;
 }
 
+// Row-split operators large enough that each is cut into runs of rows at every
+// thread count > 1 (the test below checks their estimated work): a layer
+// normalization of 64 rows of 120, attention's two batch matmuls over 8 heads of 64
+// x 64 (cut along the heads) with a softmax between them, a batch matmul of one
+// 256 x 64 matrix (cut along its rows), an ADD whose second operand broadcasts along
+// the cut axis and a MUL whose first one does (a squeeze-excitation gate). Inputs
+// "tokens" [64, 120], "q", "k", "v" [1, 8, 64, 64], "x" [256, 64], "w" [64, 96],
+// "image" [1, 64, 32, 96], "bias" [1, 1, 32, 96] and "gate" [1, 1, 1, 96].
+ModelBuilder RowSplitModel() {
+  Rng rng(9);
+  ModelBuilder b;
+  const int32_t tokens = b.AddActivation("tokens", {64, 120}, 0.05f, 4);
+  const int32_t gamma =
+      b.AddInt8Weights("gamma", {120}, rng.Int8s(120, -127, 127), std::vector<float>(120, 0.01f));
+  const int32_t norm = b.AddActivation("norm", {64, 120}, 0.03f, -2);
+  b.LayerNorm(tokens, gamma, b.AddBias("beta", rng.Int32s(120, -100000, 100000)), norm, 576,
+              Requants(rng, 120, 1.0 / (1 << 23)));
+
+  const int32_t q = b.AddActivation("q", {1, 8, 64, 64}, 0.02f, 1);
+  const int32_t k = b.AddActivation("k", {1, 8, 64, 64}, 0.02f, -3);
+  const int32_t v = b.AddActivation("v", {1, 8, 64, 64}, 0.02f, 0);
+  const int32_t scores = b.AddActivation("scores", {1, 8, 64, 64}, 0.1f, 5);
+  b.BatchMatMul(q, k, scores, true, {Requant(0.001)});
+  const int32_t probs = b.AddActivation("probs", {1, 8, 64, 64}, 1.0f / 256, -128);
+  b.Softmax(scores, probs, SoftmaxExpTable(0.05), {Requant(256.0 / double(1 << 30))});
+  const int32_t context = b.AddActivation("context", {1, 8, 64, 64}, 0.05f, -1);
+  b.BatchMatMul(probs, v, context, false, {Requant(0.002)});
+
+  const int32_t x = b.AddActivation("x", {256, 64}, 0.02f, 2);
+  const int32_t w = b.AddActivation("w", {64, 96}, 0.02f, -5);
+  const int32_t projected = b.AddActivation("projected", {256, 96}, 0.1f, 0);
+  b.BatchMatMul(x, w, projected, false, {Requant(0.001)});
+
+  const int32_t image = b.AddActivation("image", {1, 64, 32, 96}, 0.02f, 3);
+  const int32_t bias = b.AddActivation("bias", {1, 1, 32, 96}, 0.02f, -4);
+  const int32_t sum = b.AddActivation("sum", {1, 64, 32, 96}, 0.03f, 1);
+  b.Add(image, bias, sum, {Requant(0.5), Requant(0.4), Requant(1.0 / (1 << 20))});
+  const int32_t gate = b.AddActivation("gate", {1, 1, 1, 96}, 0.01f, -128);
+  const int32_t gated = b.AddActivation("gated", {1, 64, 32, 96}, 0.02f, 0);
+  b.Mul(gate, sum, gated, {Requant(1.0 / 128)});
+  b.SetInputs({tokens, q, k, v, x, w, image, bias, gate});
+  b.SetOutputs({norm, probs, context, projected, sum, gated});
+  return b;
+}
+
+TEST_CASE("row runs follow the documented policy") {
+  using internal::RowRunCount;
+  // One thread, one row or too little work: one run.
+  CHECK(RowRunCount(1000, internal::kMinRunPs, 1) == 1);
+  CHECK(RowRunCount(1, internal::kMinRunPs * 100, 4) == 1);
+  CHECK(RowRunCount(1000, 0, 4) == 1);
+  CHECK(RowRunCount(3, internal::kMinRunPs / 2, 2) == 1);
+  // Work for 3 runs on 2 threads: rounded down to 2; on 4 threads: 3.
+  CHECK(RowRunCount(3, internal::kMinRunPs, 2) == 2);
+  CHECK(RowRunCount(3, internal::kMinRunPs, 4) == 3);
+  // No more runs than rows, nor than kTilesPerThread per thread; huge work saturates.
+  CHECK(RowRunCount(5, internal::kMinRunPs * 10, 2) == 4);
+  CHECK(RowRunCount(1000, internal::kMinRunPs, 3) == 3 * kernels::kTilesPerThread);
+  CHECK(RowRunCount(int64_t{1} << 40, int64_t{1} << 40, 7) == 7 * kernels::kTilesPerThread);
+  // Runs cover the rows in order, none empty.
+  for (const int64_t rows : {2, 7, 64, 1000}) {
+    for (const int runs : {2, 3, 8}) {
+      if (runs > rows) continue;
+      CHECK(internal::RunBegin(rows, 0, runs) == 0);
+      CHECK(internal::RunBegin(rows, runs, runs) == rows);
+      for (int r = 0; r < runs; ++r) {
+        CHECK(internal::RunBegin(rows, r, runs) < internal::RunBegin(rows, r + 1, runs));
+      }
+    }
+  }
+  // Every operator of RowSplitModel is cut at 2 threads (so at every count > 1).
+  CHECK(RowRunCount(64, 120 * internal::kLayerNormElementPs, 2) > 1);
+  CHECK(RowRunCount(8, 64 * 64 * 64 * internal::kBatchMatMulMacPs, 2) > 1);
+  CHECK(RowRunCount(8 * 64, 64 * internal::kSoftmaxElementPs, 2) > 1);
+  CHECK(RowRunCount(256, 96 * 64 * internal::kBatchMatMulMacPs, 2) > 1);
+  CHECK(RowRunCount(64, 32 * 96 * internal::kElementwiseElementPs, 2) > 1);
+}
+
 std::vector<kernels::Isa> SupportedIsas() {
   const kernels::CpuFeatures cpu = kernels::DetectCpuFeatures();
   std::vector<kernels::Isa> isas;
@@ -249,8 +328,8 @@ std::vector<int8_t> RunOnce(Session& session) {
   return all;
 }
 
-TEST_CASE("outputs are byte-identical for every thread count and instruction set") {
-  const AlignedBytes bytes(SplitModel().Finish());
+void CheckSameBytesForEveryThreadCount(const ModelBuilder& builder) {
+  const AlignedBytes bytes(builder.Finish());
   std::vector<int8_t> expected;
   for (const kernels::Isa isa : SupportedIsas()) {
     CAPTURE(kernels::IsaName(isa));
@@ -272,6 +351,15 @@ TEST_CASE("outputs are byte-identical for every thread count and instruction set
   // The outputs are not degenerate (a clamp stuck at one value would hide a split bug).
   CHECK(std::count(expected.begin(), expected.end(), expected[0]) <
         static_cast<std::ptrdiff_t>(expected.size() / 4));
+}
+
+TEST_CASE("outputs are byte-identical for every thread count and instruction set") {
+  SUBCASE("GEMM-shaped operators cut into tiles") {
+    CheckSameBytesForEveryThreadCount(SplitModel());
+  }
+  SUBCASE("row-wise, elementwise and batch matmul operators cut into runs of rows") {
+    CheckSameBytesForEveryThreadCount(RowSplitModel());
+  }
 }
 
 TEST_CASE("a threaded Run() performs no heap allocation") {

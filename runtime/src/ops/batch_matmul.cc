@@ -2,15 +2,37 @@
 // batch dimensions and one output requantization.
 #include <algorithm>
 
-#include "ops/kernel_call.h"
 #include "ops/op_checks.h"
 #include "ops/ops.h"
+#include "ops/row_split.h"
 
 namespace qrt::internal {
 namespace {
 
 // k * 255 * 255 < 2^31 keeps the int32 accumulator exact.
 constexpr int kMaxDepth = 33025;
+
+// Output matrices are independent, and so are the rows of one: the session's threads
+// take runs of the outermost batch axis longer than 1 (attention's heads), or of the
+// matrix rows when there is one matrix.
+RowLayout<3> SplitLayout(const kernels::BatchMatMulParams& p) {
+  const int64_t mac_ps = int64_t{p.k} * kBatchMatMulMacPs;
+  if (BroadcastRowAxis(p.batch) >= 0) {
+    return BroadcastRowLayout(p.batch, int64_t{p.m} * p.k, int64_t{p.k} * p.n, int64_t{p.m} * p.n,
+                              int64_t{p.m} * p.n * mac_ps);
+  }
+  return {p.m, p.n * mac_ps, {p.k, 0, p.n}};
+}
+
+kernels::BatchMatMulParams NarrowRows(const kernels::BatchMatMulParams& whole, int64_t count) {
+  kernels::BatchMatMulParams p = whole;
+  if (BroadcastRowAxis(whole.batch) >= 0) {
+    p.batch = NarrowBroadcast(whole.batch, count);
+  } else {
+    p.m = static_cast<int>(count);
+  }
+  return p;
+}
 
 }  // namespace
 
@@ -71,8 +93,9 @@ Status PrepareBatchMatMul(const PrepareContext& ctx, std::unique_ptr<OpKernel>* 
   p.output_zero_point = out.zero_point;
   p.requant = DyadicAt(ctx.requant, 0);
   p.clamp = ToClamp(*o.clamp());
-  *kernel = MakeKernelCall(p, ctx.kernels.batch_matmul,
-                           {ctx.input_index(0), ctx.input_index(1), ctx.output_index(0)});
+  *kernel = MakeRowSplitCall(p, ctx.kernels.batch_matmul,
+                             {ctx.input_index(0), ctx.input_index(1), ctx.output_index(0)},
+                             SplitLayout(p), NarrowRows);
   return Status::Ok();
 }
 

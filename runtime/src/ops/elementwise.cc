@@ -1,7 +1,7 @@
 // ADD and MUL of two int8 activations with numpy-style broadcasting.
-#include "ops/kernel_call.h"
 #include "ops/op_checks.h"
 #include "ops/ops.h"
+#include "ops/row_split.h"
 
 namespace qrt::internal {
 namespace {
@@ -37,6 +37,20 @@ Status PrepareBroadcast(const PrepareContext& ctx, kernels::BroadcastShapes* sha
   return RequireShape(ctx, out, "output", broadcast);
 }
 
+// An elementwise operator on the session's threads: runs of the output's outermost
+// axis longer than 1 (a squeeze-excitation gate's MUL of 115,200 elements takes some
+// 10 us). An output of one element stays one call.
+template <class Params, class Fn>
+std::unique_ptr<OpKernel> MakeElementwiseCall(const PrepareContext& ctx, const Params& p,
+                                              kernels::Kernel<Fn> kernel) {
+  const std::array<int, 3> tensors{ctx.input_index(0), ctx.input_index(1), ctx.output_index(0)};
+  RowLayout<3> layout;
+  if (BroadcastRowAxis(p.shapes) >= 0) {
+    layout = BroadcastRowLayout(p.shapes, 1, 1, 1, kElementwiseElementPs);
+  }
+  return MakeRowSplitCall(p, kernel, tensors, layout, NarrowShapes<Params>);
+}
+
 }  // namespace
 
 Status PrepareAdd(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel) {
@@ -64,8 +78,7 @@ Status PrepareAdd(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel) 
   p.output_zero_point = ctx.output(0).zero_point;
   p.left_shift = o.left_shift();
   p.clamp = ToClamp(*o.clamp());
-  *kernel = MakeKernelCall(p, ctx.kernels.add,
-                           {ctx.input_index(0), ctx.input_index(1), ctx.output_index(0)});
+  *kernel = MakeElementwiseCall(ctx, p, ctx.kernels.add);
   return Status::Ok();
 }
 
@@ -79,8 +92,7 @@ Status PrepareMul(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel) 
   p.output_zero_point = ctx.output(0).zero_point;
   p.requant = DyadicAt(ctx.requant, 0);
   p.clamp = ToClamp(*o.clamp());
-  *kernel = MakeKernelCall(p, ctx.kernels.mul,
-                           {ctx.input_index(0), ctx.input_index(1), ctx.output_index(0)});
+  *kernel = MakeElementwiseCall(ctx, p, ctx.kernels.mul);
   return Status::Ok();
 }
 

@@ -1,49 +1,9 @@
 // SOFTMAX along the last axis, integer-only through an offline exp table.
-#include <algorithm>
-
 #include "ops/op_checks.h"
 #include "ops/ops.h"
+#include "ops/row_split.h"
 
 namespace qrt::internal {
-namespace {
-
-// Rows are independent, so a large softmax (a recogniser's 40 x 6625 class scores:
-// a quarter of its run time) is cut into runs of whole rows for the session's
-// threads; each run is one kernel call, so the bytes do not depend on the split.
-class SoftmaxOp final : public OpKernel {
- public:
-  SoftmaxOp(const kernels::SoftmaxParams& params, kernels::Kernel<kernels::SoftmaxFn> kernel,
-            int input, int output)
-      : params_(params), kernel_(kernel), input_(input), output_(output) {}
-
-  void Eval(const RunContext& ctx) const override {
-    const auto* input = reinterpret_cast<const int8_t*>(ctx.tensor_data[input_]);
-    auto* output = reinterpret_cast<int8_t*>(ctx.tensor_data[output_]);
-    // At least kMinRunElements per run, so that a run outweighs handing it over.
-    constexpr int64_t kMinRunElements = int64_t{1} << 15;
-    const int64_t elements = int64_t{params_.rows} * params_.depth;
-    const int runs = static_cast<int>(
-        std::clamp<int64_t>(std::min<int64_t>(elements / kMinRunElements, params_.rows), 1,
-                            int64_t{4} * ctx.thread_pool->num_threads()));
-    ctx.thread_pool->Run(runs, [&](int run) {
-      const int begin = static_cast<int>(int64_t{params_.rows} * run / runs);
-      const int end = static_cast<int>(int64_t{params_.rows} * (run + 1) / runs);
-      kernels::SoftmaxParams p = params_;
-      p.rows = end - begin;
-      const int64_t offset = int64_t{begin} * params_.depth;
-      kernel_.fn(p, input + offset, output + offset);
-    });
-  }
-  kernels::Isa isa() const override { return kernel_.isa; }
-
- private:
-  kernels::SoftmaxParams params_;
-  kernels::Kernel<kernels::SoftmaxFn> kernel_;
-  int input_;
-  int output_;
-};
-
-}  // namespace
 
 Status PrepareSoftmax(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kernel) {
   const auto& o = *ctx.op.options_as_SoftmaxOptions();
@@ -73,8 +33,11 @@ Status PrepareSoftmax(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kern
   p.requant = DyadicAt(ctx.requant, 0);
   p.output_zero_point = ctx.output(0).zero_point;
   p.clamp = ToClamp(*o.clamp());
-  *kernel =
-      std::make_unique<SoftmaxOp>(p, ctx.kernels.softmax, ctx.input_index(0), ctx.output_index(0));
+  // Rows are independent, so a large softmax (a recogniser's 40 x 6625 class scores:
+  // a quarter of its run time) runs runs of whole rows on the session's threads.
+  const RowLayout<2> layout{p.rows, p.depth * kSoftmaxElementPs, {p.depth, p.depth}};
+  *kernel = MakeRowSplitCall(p, ctx.kernels.softmax, {ctx.input_index(0), ctx.output_index(0)},
+                             layout, NarrowRows<kernels::SoftmaxParams>);
   return Status::Ok();
 }
 
