@@ -227,7 +227,8 @@ ModelBuilder SplitModel() {
 // normalization of 64 rows of 120, attention's two batch matmuls over 8 heads of 64
 // x 64 (cut along the heads) with a softmax between them, a batch matmul of one
 // 256 x 64 matrix (cut along its rows), an ADD whose second operand broadcasts along
-// the cut axis and a MUL whose first one does (a squeeze-excitation gate). Inputs
+// the cut axis, a MUL whose first one does (a squeeze-excitation gate) and a LOOKUP
+// of its 196,608 elements (cut into runs of elements). Inputs
 // "tokens" [64, 120], "q", "k", "v" [1, 8, 64, 64], "x" [256, 64], "w" [64, 96],
 // "image" [1, 64, 32, 96], "bias" [1, 1, 32, 96] and "gate" [1, 1, 1, 96].
 ModelBuilder RowSplitModel() {
@@ -262,8 +263,15 @@ ModelBuilder RowSplitModel() {
   const int32_t gate = b.AddActivation("gate", {1, 1, 1, 96}, 0.01f, -128);
   const int32_t gated = b.AddActivation("gated", {1, 64, 32, 96}, 0.02f, 0);
   b.Mul(gate, sum, gated, {Requant(1.0 / 128)});
+  // HardSwish (table built at load) with Sx = Sy = 0.02 and 8 fraction bits.
+  const int32_t swished = b.AddActivation("swished", {1, 64, 32, 96}, 0.02f, -10);
+  const kernels::Dyadic m = Requant(0.02 / (6.0 * 256));
+  b.HardActivationLookup(
+      gated, swished,
+      schema::HardActivation(150 << 8, 300 << 8, m.multiplier, static_cast<int8_t>(m.shift), 8,
+                             schema::HardFunction::HARD_SWISH, schema::Clamp(-128, 127)));
   b.SetInputs({tokens, q, k, v, x, w, image, bias, gate});
-  b.SetOutputs({norm, probs, context, projected, sum, gated});
+  b.SetOutputs({norm, probs, context, projected, sum, gated, swished});
   return b;
 }
 
@@ -298,6 +306,7 @@ TEST_CASE("row runs follow the documented policy") {
   CHECK(RowRunCount(8 * 64, 64 * internal::kSoftmaxElementPs, 2) > 1);
   CHECK(RowRunCount(256, 96 * 64 * internal::kBatchMatMulMacPs, 2) > 1);
   CHECK(RowRunCount(64, 32 * 96 * internal::kElementwiseElementPs, 2) > 1);
+  CHECK(RowRunCount(64 * 32 * 96, internal::kLookupElementPs, 2) > 1);
 }
 
 std::vector<kernels::Isa> SupportedIsas() {

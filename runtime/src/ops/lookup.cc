@@ -3,21 +3,31 @@
 // the reference builder, so every path runs the same lookup kernels on it.
 #include <array>
 
-#include "ops/kernel_call.h"
 #include "ops/op_checks.h"
 #include "ops/ops.h"
+#include "ops/row_split.h"
 #include "qrt/kernels/reference.h"
 
 namespace qrt::internal {
 namespace {
+
+kernels::LookupParams NarrowCount(const kernels::LookupParams& whole, int64_t count) {
+  return {count, whole.table};
+}
+
+// Every element is independent: runs of elements on the session's threads.
+std::unique_ptr<OpKernel> MakeLookupCall(const PrepareContext& ctx, const int8_t* table) {
+  const kernels::LookupParams p{ctx.input(0).element_count, table};
+  return MakeRowSplitCall(p, ctx.kernels.lookup, {ctx.input_index(0), ctx.output_index(0)},
+                          RowLayout<2>{p.count, kLookupElementPs, {1, 1}}, NarrowCount);
+}
 
 // A LOOKUP whose table was built at load: owns the table its kernel call reads.
 class BuiltTableLookup final : public OpKernel {
  public:
   BuiltTableLookup(const kernels::HardActivationParams& hard, const PrepareContext& ctx) {
     kernels::ref::BuildHardActivationTable(hard, table_.data());
-    const kernels::LookupParams p{ctx.input(0).element_count, table_.data()};
-    call_ = MakeKernelCall(p, ctx.kernels.lookup, {ctx.input_index(0), ctx.output_index(0)});
+    call_ = MakeLookupCall(ctx, table_.data());
   }
   void Eval(const RunContext& ctx) const override { call_->Eval(ctx); }
   kernels::Isa isa() const override { return call_->isa(); }
@@ -100,8 +110,7 @@ Status PrepareLookup(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
     return ctx.Error(StatusCode::kBadOptions,
                      "table has " + std::to_string(table->size()) + " entries, expected 256");
   }
-  const kernels::LookupParams p{ctx.input(0).element_count, table->data()};
-  *kernel = MakeKernelCall(p, ctx.kernels.lookup, {ctx.input_index(0), ctx.output_index(0)});
+  *kernel = MakeLookupCall(ctx, table->data());
   return Status::Ok();
 }
 
