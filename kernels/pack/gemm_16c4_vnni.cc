@@ -74,10 +74,12 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
   int64_t rounding[kGemm16c4Nr];
   int64_t shift[kGemm16c4Nr];
   uint8_t* groups = block + kBiasBytes;
+  auto* position_bias = block + geo.position_bias_offset;
   for (int j = 0; j < kGemm16c4Nr; ++j) {
     const int n = n0 + LaneChannel(j);
     int64_t sum_w = 0;
     for (int s = 0; s < geo.segments; ++s) {
+      const int64_t segment_start = sum_w;
       for (int q = 0; q < geo.segment_groups; ++q) {
         uint8_t* bytes = groups +
                          (static_cast<size_t>(s) * geo.segment_groups + q) * kGemm16c4GroupBytes +
@@ -95,6 +97,11 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
           }
         }
       }
+      // The segment's |sum w| < 2^38 (see the folded bias below); narrowed modulo 2^32.
+      const auto segment_bias =
+          static_cast<int32_t>((w.p.input_zero_point + int64_t{128}) * (sum_w - segment_start));
+      std::memcpy(position_bias + (static_cast<size_t>(s) * kGemm16c4Nr + j) * sizeof(int32_t),
+                  &segment_bias, sizeof(segment_bias));
     }
     const bool real = n < w.out_c;
     const int c = w.first_channel + n;
@@ -112,8 +119,7 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
     accumulator_hi[j] = range.hi;
   }
   std::memcpy(block, folded_bias, sizeof(folded_bias));
-  uint8_t* tail =
-      groups + static_cast<size_t>(geo.segments) * geo.segment_groups * kGemm16c4GroupBytes;
+  uint8_t* tail = position_bias + static_cast<size_t>(geo.segments) * kBiasBytes;
   std::memcpy(tail, accumulator_lo, sizeof(accumulator_lo));
   std::memcpy(tail + sizeof(accumulator_lo), accumulator_hi, sizeof(accumulator_hi));
   tail += sizeof(accumulator_lo) + sizeof(accumulator_hi);
@@ -131,8 +137,9 @@ Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p) {
   g.group_blocks = (p.out_c / p.groups + kGemm16c4Nr - 1) / kGemm16c4Nr;
   g.segment_groups = (in_c + k_per_group - 1) / k_per_group;
   g.segments = p.kernel_h * p.kernel_w;
-  g.block_bytes = kBiasBytes +
-                  static_cast<size_t>(g.segments) * g.segment_groups * kGemm16c4GroupBytes +
+  g.position_bias_offset =
+      kBiasBytes + static_cast<size_t>(g.segments) * g.segment_groups * kGemm16c4GroupBytes;
+  g.block_bytes = g.position_bias_offset + static_cast<size_t>(g.segments) * kBiasBytes +
                   2 * kBiasBytes + 3 * kGemm16c4Int64ArrayBytes;
   g.zero_row_offset = static_cast<size_t>(p.groups) * g.group_blocks * g.block_bytes;
   return g;

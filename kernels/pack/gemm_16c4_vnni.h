@@ -1,5 +1,5 @@
 // The packed weight layout of the AVX-512 VNNI implicit GEMM
-// (qs8_conv2d_4x16c4__avx512vnni, which fully connected also runs as a 1x1
+// (qs8_conv2d_6x16c4__avx512vnni, which fully connected also runs as a 1x1
 // convolution) and its pack functions. The layout belongs to the kernel, never to
 // the model file: the runtime packs the canonical OHWI / [N, K] weights once, at
 // Prepare, into a 64-byte aligned buffer.
@@ -16,6 +16,11 @@
 //                          int8: byte 4j + t of group q = w[n(j), ky, kx, 4q + t]
 //                          int4: byte 4j + t of group q = (w[n(j), ky, kx, 8q + t] ^ 8)
 //                                             | (w[n(j), ky, kx, 8q + 4 + t] ^ 8) << 4
+//   int32 position_bias[kernel_h * kernel_w][16]
+//                          (zx + 128) * sum_i w[n, ky, kx, i]   (mod 2^32), per
+//                          kernel position: what the position adds to the
+//                          accumulator when it reads the zero-point row, which
+//                          a tile that skips the position adds instead
 //   int32 acc_lo[16]       the accumulator range the kernel clamps to before it
 //   int32 acc_hi[16]       rescales: acc_lo is the largest accumulator whose output
 //                          is below clamp.lo (INT32_MIN if none), acc_hi the
@@ -28,11 +33,11 @@
 // whatever input byte meets them adds nothing. Padded channels have bias 0,
 // weights 0, multiplier 0 and shift 1; their outputs are never stored.
 //
-// Lane order: the int32 accumulator lane j of a block (and of folded_bias, acc_lo
-// and acc_hi) holds channel n(j) = j / 2 for even j and 8 + j / 2 for odd j, so
-// that the kernel's 64-bit requantization of the even lanes gives channels 0..7
-// and of the odd lanes channels 8..15, in order; the int64 arrays are in channel
-// order.
+// Lane order: the int32 accumulator lane j of a block (and of folded_bias,
+// position_bias, acc_lo and acc_hi) holds channel n(j) = j / 2 for even j and
+// 8 + j / 2 for odd j, so that the kernel's 64-bit requantization of the even
+// lanes gives channels 0..7 and of the odd lanes channels 8..15, in order; the
+// int64 arrays are in channel order.
 //
 // Why clamping the accumulator first changes no output: an output
 // clamp(Rescale(acc) + zy, lo, hi) is monotone in acc, every accumulator at or
@@ -52,7 +57,9 @@
 // it in wrapping int32 gives exactly the reference's int64 sum narrowed modulo
 // 2^32, for any input, in or out of the accumulator bound. A position outside the
 // input reads zx from the zero-point row and adds (zx + 128) w, which the folded
-// bias takes away again, as the reference's skipped position adds nothing.
+// bias takes away again, as the reference's skipped position adds nothing. A
+// tile may also skip a kernel position that lies outside the input for all its
+// pixels and add the position's position_bias: the same (zx + 128) * sum w.
 //
 // int4 nibbles are stored biased by 8 (w ^ 8 == w + 8 for 4-bit two's
 // complement), so the kernel unpacks a nibble with an AND and one byte subtract.
@@ -74,12 +81,13 @@ inline constexpr size_t kGemm16c4GroupBytes = kGemm16c4Nr * 4;
 inline constexpr size_t kGemm16c4Int64ArrayBytes = kGemm16c4Nr * sizeof(int64_t);
 
 struct Gemm16c4Geometry {
-  int group_blocks;        // blocks per convolution group: ceil(out_c / groups / 16)
-  int segment_groups;      // weight groups per kernel position: ceil(in_c / groups / 4),
-                           // int4 ceil(in_c / groups / 8)
-  int segments;            // kernel positions: kernel_h * kernel_w
-  size_t block_bytes;      // 64 + segments * segment_groups * 64 + 2 * 64 + 3 * 128
-  size_t zero_row_offset;  // of the zero-point row, after every block
+  int group_blocks;             // blocks per convolution group: ceil(out_c / groups / 16)
+  int segment_groups;           // weight groups per kernel position: ceil(in_c / groups / 4),
+                                // int4 ceil(in_c / groups / 8)
+  int segments;                 // kernel positions: kernel_h * kernel_w
+  size_t position_bias_offset;  // of position_bias in a block: 64 + segments * segment_groups * 64
+  size_t block_bytes;           // position_bias_offset + segments * 64 + 2 * 64 + 3 * 128
+  size_t zero_row_offset;       // of the zero-point row, after every block
 };
 
 // Defined in the baseline translation unit and called by the kernel, so no inline

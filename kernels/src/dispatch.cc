@@ -103,7 +103,7 @@ KernelTable SelectKernels(Isa max_isa) {
 #if QRT_HAVE_AVX512VNNI
   // kAvx512Vnni is the most capable x86 path (kNeon and up are another architecture).
   if (max_isa == Isa::kAvx512Vnni) {
-    t.conv2d = {{qs8_conv2d_4x16c4__avx512vnni, Isa::kAvx512Vnni},
+    t.conv2d = {{qs8_conv2d_6x16c4__avx512vnni, Isa::kAvx512Vnni},
                 PackedSizeGemm16c4Vnni,
                 PackGemm16c4Vnni,
                 kGemm16c4Nr};

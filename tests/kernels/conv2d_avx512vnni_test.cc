@@ -8,7 +8,9 @@
 // padding), which the kernel runs on its own row-contiguous tiles; image stems
 // (fewer input channels than a K group, 3x3 stride 2, images of many tiles), whose
 // one partial K group the kernel reads whole except in the tiles at the input's
-// end. Where the path was not built or the CPU lacks it the sweeps report a skip,
+// end; padded images of many tiles (the kernel tiles the pixels whose windows
+// cross the left and right edges by column and skips kernel positions outside the
+// input). Where the path was not built or the CPU lacks it the sweeps report a skip,
 // but the last test case fails if the path was built, the CPU has it and some
 // tile variant the kernel picks from the parameters (pointwise or not, tall tiles
 // of up to 2 blocks or wide ones, int8 or int4, image stems) never ran.
@@ -254,6 +256,47 @@ TEST_CASE("VNNI pointwise convolution (1x1, stride 1, no padding) over channel c
       s.type = type;
       s.no_padding = true;
       CAPTURE(s.groups);
+      CAPTURE(s.group_in_c);
+      CAPTURE(s.group_out_c);
+      CAPTURE(static_cast<int>(type));
+      CAPTURE(seed);
+      RunRandomCase(s, seed);
+    }
+  }
+}
+
+TEST_CASE("VNNI convolution over padded images of many tiles") {
+  if (!VnniRunnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  // Images of up to 24 x 24, so that the kernel's bands of output rows and its
+  // columns at the left and right edges (whose tiles skip the kernel positions
+  // outside the input) hold several tiles, of every width of channel tile.
+  uint64_t seed = 14000;
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    for (int i = 0; i < 16; ++i) {
+      ++seed;
+      Rng rng(seed);
+      ConvShape s{};
+      s.kernel_h = rng.Int(0, 3) == 0 ? 5 : 3;
+      s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 5)) : s.kernel_h;
+      s.stride_h = static_cast<int>(rng.Int(1, 2));
+      s.stride_w = static_cast<int>(rng.Int(1, 2));
+      s.dilation_h = rng.Int(0, 3) == 0 ? 2 : 1;
+      s.dilation_w = rng.Int(0, 3) == 0 ? 2 : 1;
+      s.groups = 1;
+      s.group_in_c = static_cast<int>(rng.Int(1, 20));
+      s.group_out_c = static_cast<int>(rng.Int(1, 80));
+      s.min_image = 12;
+      s.max_image = 24;
+      s.type = type;
+      CAPTURE(s.kernel_h);
+      CAPTURE(s.kernel_w);
+      CAPTURE(s.stride_h);
+      CAPTURE(s.stride_w);
+      CAPTURE(s.dilation_h);
+      CAPTURE(s.dilation_w);
       CAPTURE(s.group_in_c);
       CAPTURE(s.group_out_c);
       CAPTURE(static_cast<int>(type));

@@ -10,12 +10,12 @@
 namespace qrt::kernels {
 
 // Grouped convolution as an implicit GEMM on weights packed by PackGemm16c4Vnni
-// (pack/gemm_16c4_vnni.h), int8 or int4 as p.weight_type says: tiles of up to 4
-// output pixels x 4 blocks of 16 channels (6 pixels x 2 blocks for narrow channel
-// tiles) of one group, K in groups of 4 (c4) for
-// vpdpbusd, activations read in place from the NHWC input. `bias` is not read:
-// the packed blocks hold the folded bias.
-void qs8_conv2d_4x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
+// (pack/gemm_16c4_vnni.h), int8 or int4 as p.weight_type says: tiles of up to 6
+// output pixels x 4 blocks of 16 channels (int4: 4 pixels; 8 pixels x 1 block for
+// narrow channel tiles) of one group, K in groups of 4 (c4) for vpdpbusd,
+// activations read in place from the NHWC input, kernel positions outside the
+// input skipped. `bias` is not read: the packed blocks hold the folded bias.
+void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
                                    const void* packed_weights, const int32_t* bias, int8_t* output,
                                    const OutputTile& tile);
 

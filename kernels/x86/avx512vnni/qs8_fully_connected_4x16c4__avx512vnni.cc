@@ -10,7 +10,7 @@ namespace qrt::kernels {
 void qs8_fully_connected_4x16c4__avx512vnni(const FullyConnectedParams& p, const int8_t* input,
                                             const void* packed_weights, const int32_t* bias,
                                             int8_t* output, const OutputTile& tile) {
-  qs8_conv2d_4x16c4__avx512vnni(Conv2DOfFullyConnected(p), input, packed_weights, bias, output,
+  qs8_conv2d_6x16c4__avx512vnni(Conv2DOfFullyConnected(p), input, packed_weights, bias, output,
                                 tile);
 }
 

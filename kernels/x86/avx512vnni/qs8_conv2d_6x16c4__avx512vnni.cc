@@ -1,0 +1,746 @@
+// Grouped convolution on AVX-512 VNNI as an implicit GEMM, bit-identical to
+// ref::Conv2D. Fully connected runs here too, as a 1x1 convolution.
+//
+// Each convolution group is a GEMM [pixels, K] x [K, out_c / groups] with
+// K = kernel_h * kernel_w * in_c / groups. The A operand is never built: a row's
+// K values are kernel_h * kernel_w segments of in_c / groups contiguous input
+// bytes, one per kernel position, and the tile reads each segment straight from
+// the NHWC input, or from the packed zero-point row where the position lies
+// outside the input (pack/gemm_16c4_vnni.h shows why that adds exactly nothing).
+//
+// Register tile: up to 6 pixels x 4 packed blocks of 16 channels (int4: 4
+// pixels), 6 pixels x up to 2 blocks or 8 pixels x 1 block, at most 24 int32
+// accumulators (see TileRows). Per group of 4 K values, one activation dword per
+// pixel is broadcast and flipped to u8 (x ^ 0x80), each block's 64-byte weight
+// group is loaded once, and rows x blocks vpdpbusd add u8[4] x s8[4] products.
+// int4 weights are unpacked in registers: AND (after a 16-bit shift for the high
+// nibbles) and a byte subtract of 8 give two c4 groups per packed group. The code
+// is written as fully unrolled straight lines (Unroll) because GCC keeps
+// loop-indexed __m512i arrays in memory, which halves the vpdpbusd rate.
+//
+// Tiles: a pointwise convolution (1x1, stride 1, no padding) reads pixel rows
+// m * in_c directly, without windows. Otherwise a tile computes only the box of
+// kernel positions that lie inside the input for some of its pixels and adds the
+// packed position_bias of the others (pack/gemm_16c4_vnni.h), as the reference
+// skips them (a 7x7 output of a 3x3 "same" convolution computes 18% fewer
+// products). So that the boxes are small, the pixels are not tiled in plain
+// output order: the pixels whose windows cross the left or right edge are tiled
+// by output column (down the image), the others by output row, in bands of rows
+// whose windows cross the top and bottom edges alike (TileBuilder). A pixel of a
+// tile whose own positions differ from the box reads the zero-point row at the
+// box's positions outside the input. Without such pixels and with one group,
+// the box's kernel columns of one kernel row are one run of input bytes and of
+// packed weights, read as one segment.
+//
+// Exactness: vpdpbusd adds exact 16-bit products with wrapping int32
+// arithmetic and the packed bias is folded modulo 2^32, so the accumulator is
+// the reference's int64 sum narrowed modulo 2^32. The epilogue is requant.h's
+// Requantize (see Rescale16 and NarrowPixel): the accumulator clamped to the
+// packed range outside which the output is pinned, exact int64 products, rounding
+// and shift, the int32 results narrowed with saturation and clamped in int8.
+// For small K the epilogue costs as much as the dot products, so it is written
+// for few instructions: 12 per 16 outputs.
+//
+// Memory: activations are read with 4- or 8-byte loads inside a segment. A
+// segment's remainder (in_c 3 of an image stem) is read whole as well where the
+// tile's last read ends inside the input, since the weights past a segment's
+// channels are 0 and the zero-point row is padded to 64 bytes
+// (pack/gemm_16c4_vnni.h), and with a masked load only in the tiles at the
+// input's end. Outputs are written with masked stores, so nothing outside the
+// tensors is touched. The packed weights are 64-byte aligned (aligned loads).
+//
+// This translation unit is compiled with -mavx512f/bw/vl/vnni: its helpers live
+// in the anonymous namespace and it uses no inline function of a shared header,
+// so no AVX-512 copy can stand in for a baseline one (ODR).
+// GCC 12 reports the self-initialised _mm*_undefined_* placeholders inside the
+// AVX-512 intrinsics as (maybe) uninitialized once they are inlined here (GCC
+// bug 105593, fixed in GCC 13).
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+#include "pack/gemm_16c4_vnni.h"
+#include "qrt/kernels/params.h"
+#include "x86/avx512vnni/avx512vnni.h"
+
+namespace qrt::kernels {
+namespace {
+
+constexpr int kTileBlocks = 4;  // 16-channel blocks per tile, at most
+// Pixels per tile of `blocks` blocks: as many as keep the accumulators and one
+// group's weights (int4: twice as many registers, unpacked) in the 32 registers
+// without GCC spilling inside the K loop, so that a tile's fixed cost (setup,
+// requantization constants, per-position pointers) is shared by many pixels.
+// Except for wide pointwise tiles: their short K (one kernel position) runs 15%
+// slower (56x56x64->256) at 6 pixels than at 4.
+constexpr int kMaxTileRows = 8;
+constexpr int TileRows(int blocks, bool int4, bool pointwise) {
+  return blocks == 1 ? kMaxTileRows : blocks <= 2 ? 6 : int4 || pointwise ? 4 : 6;
+}
+
+// Flips the sign bit of four bytes: int8 x to u8 x + 128.
+constexpr int kToUnsigned = static_cast<int>(0x80808080u);
+
+int Min(int a, int b) { return a < b ? a : b; }
+int Max(int a, int b) { return a > b ? a : b; }
+int64_t Max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+// The mask of bits 0 .. n - 1, n in [0, 64].
+__mmask64 LowBits(int n) { return n == 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
+
+// f(std::integral_constant<int, i>{}) for i = 0 .. N-1, as straight-line code.
+template <int N, class F>
+[[gnu::always_inline]] constexpr void Unroll(F&& f) {
+  [&]<int... I>(std::integer_sequence<int, I...>) __attribute__((always_inline)) {
+    (f(std::integral_constant<int, I>{}), ...);
+  }
+  (std::make_integer_sequence<int, N>{});
+}
+
+// What every tile of one call shares.
+struct Shape {
+  const int8_t* input;
+  const int8_t* zero_row;  // in_c / groups bytes of zx
+  int in_h, in_w;
+  int kernel_h, kernel_w;
+  int dilation_h, dilation_w;
+  int64_t kernel_row_step;     // input bytes between kernel rows: dilation_h * in_w * in_c
+  int64_t kernel_column_step;  // input bytes between kernel columns: dilation_w * in_c
+  int segment_groups;          // packed weight groups per kernel position
+  int full_groups;             // of them, those whose input bytes all exist
+  int tail_bytes;              // input bytes of the last group when it is partial, else 0
+  // The segments of neighbouring kernel columns follow each other in the input
+  // and in the packed weights: one group, no dilation across, no partial group.
+  bool merge_columns;
+  int64_t input_bytes;  // of the whole input tensor
+  int64_t pixel_bytes;  // input bytes per pixel: in_c
+  size_t block_bytes;
+  size_t position_bias_offset;  // in a block
+  size_t requant_offset;        // of the accumulator range in a block
+  __m512i zero_point;           // zy in int16 lanes
+  __m512i lo;                   // the clamp in int8 lanes
+  __m512i hi;
+};
+
+// Where the window of one output pixel starts: the input row and column of
+// kernel position (0, 0) and the offset of its group's first channel there (the
+// offset may lie outside the input; only positions inside are read).
+struct Window {
+  int iy;
+  int ix;
+  int64_t offset;
+};
+
+// The kernel positions a tile computes: kernel rows [ky_begin, ky_end) x columns
+// [kx_begin, kx_end), the smallest box that holds every position inside the
+// input of one of the tile's pixels (empty: begin == end).
+struct PositionBox {
+  int ky_begin, ky_end;
+  int kx_begin, kx_end;
+};
+
+// The pixels of one tile.
+struct TilePixels {
+  Window windows[kMaxTileRows];
+  int8_t* out[kMaxTileRows];  // of each pixel: the output of channel 0 of block 0
+  PositionBox box;
+  bool skips;       // box is not the whole kernel
+  bool box_inside;  // every pixel's positions in the box lie inside the input
+};
+
+// The blocks of one channel tile and where their outputs go.
+struct ChannelTile {
+  const uint8_t* block;  // block 0 of the tile
+  int8_t* output;        // pixel 0 of the output, channel 0 of block 0
+  __mmask64 store_mask;  // the channels of the tile's blocks (16 bits each) it owns
+  int blocks;            // in the tile
+};
+
+__m512i BroadcastUnsigned(const int8_t* x) {
+  int32_t dword;
+  std::memcpy(&dword, x, sizeof(dword));
+  return _mm512_xor_si512(_mm512_set1_epi32(dword), _mm512_set1_epi32(kToUnsigned));
+}
+
+// acc[r][b] += the u8 activation dword of row r (activation(r)) times the weight
+// group w[b].
+template <int kRows, int kBlocks, class Activation>
+[[gnu::always_inline]] inline void Dot(__m512i (&acc)[kRows][kBlocks], const Activation& activation,
+                                       const __m512i (&w)[kBlocks]) {
+  Unroll<kRows>([&](auto r) {
+    const __m512i u = activation(r);
+    Unroll<kBlocks>([&](auto b) { acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], u, w[b]); });
+  });
+}
+
+// Weight group q of every block times the activations of every row;
+// activation(r, half) gives row r's u8 dword for the first (int4: or second) c4
+// group. int4: the low nibbles are the first c4 group, the high nibbles the
+// second, both stored biased by 8.
+template <int kRows, int kBlocks, bool kInt4, class Activation>
+[[gnu::always_inline]] inline void AccumulateGroup(__m512i (&acc)[kRows][kBlocks],
+                                                   const uint8_t* const (&weights)[kBlocks], int q,
+                                                   const Activation& activation) {
+  __m512i w[kBlocks];
+  Unroll<kBlocks>([&](auto b) {
+    w[b] = _mm512_load_si512(weights[b] + static_cast<size_t>(q) * kGemm16c4GroupBytes);
+  });
+  const auto first = [&](int r) { return activation(r, 0); };
+  if constexpr (kInt4) {
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    const __m512i bias = _mm512_set1_epi8(8);
+    __m512i high[kBlocks];
+    Unroll<kBlocks>([&](auto b) {
+      high[b] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(w[b], 4), nibble), bias);
+      w[b] = _mm512_sub_epi8(_mm512_and_si512(w[b], nibble), bias);
+    });
+    Dot(acc, first, w);
+    Dot(
+        acc, [&](int r) { return activation(r, 1); }, high);
+  } else {
+    Dot(acc, first, w);
+  }
+}
+
+// One kernel position: the segment of in_c / groups input bytes that each row
+// reads at a[r], against the weights of the segment, whose whole groups are
+// full_groups (s.full_groups, or more where segments that follow each other in
+// the input and in the weights run as one). kWholeTail: the segment has a partial
+// last group, read whole like the others (every row may read its segment_groups
+// groups).
+template <int kRows, int kBlocks, bool kInt4, bool kWholeTail>
+[[gnu::always_inline]] inline void AccumulateSegment(__m512i (&acc)[kRows][kBlocks],
+                                                     const int8_t* const (&a)[kRows],
+                                                     const uint8_t* const (&weights)[kBlocks],
+                                                     const Shape& s, int full_groups) {
+  constexpr int kGroupBytes = kInt4 ? 8 : 4;
+  // The partial last group first: after the loop, GCC's register allocator
+  // shuffles the accumulators through copies inside the loop.
+  if constexpr (kWholeTail) {
+    AccumulateGroup<kRows, kBlocks, kInt4>(acc, weights, s.full_groups, [&](int r, int half) {
+      return BroadcastUnsigned(a[r] + s.full_groups * kGroupBytes + 4 * half);
+    });
+  } else if (s.tail_bytes != 0) {
+    const auto mask = static_cast<__mmask16>((1u << s.tail_bytes) - 1);
+    __m128i tail[kRows];
+    Unroll<kRows>(
+        [&](auto r) { tail[r] = _mm_maskz_loadu_epi8(mask, a[r] + s.full_groups * kGroupBytes); });
+    AccumulateGroup<kRows, kBlocks, kInt4>(acc, weights, s.full_groups, [&](int r, int half) {
+      const __m128i dword = half == 0 ? tail[r] : _mm_srli_si128(tail[r], 4);
+      return _mm512_xor_si512(_mm512_broadcastd_epi32(dword), _mm512_set1_epi32(kToUnsigned));
+    });
+  }
+  for (int q = 0; q < full_groups; ++q) {
+    AccumulateGroup<kRows, kBlocks, kInt4>(acc, weights, q, [&](int r, int half) {
+      return BroadcastUnsigned(a[r] + q * kGroupBytes + 4 * half);
+    });
+  }
+}
+
+// The requantization of one block: the accumulator range and the per-channel
+// int64 multiplier, rounding and shift of channels 0..7 ([0]) and 8..15 ([1]).
+struct BlockRequant {
+  __m512i acc_lo;
+  __m512i acc_hi;
+  __m512i multiplier[2];
+  __m512i rounding[2];
+  __m512i shift[2];
+};
+
+BlockRequant LoadBlockRequant(const uint8_t* requant) {
+  BlockRequant q;
+  q.acc_lo = _mm512_load_si512(requant);
+  q.acc_hi = _mm512_load_si512(requant + 64);
+  for (int h = 0; h < 2; ++h) {
+    const uint8_t* channels = requant + 128 + h * (kGemm16c4Int64ArrayBytes / 2);
+    q.multiplier[h] = _mm512_load_si512(channels);
+    q.rounding[h] = _mm512_load_si512(channels + kGemm16c4Int64ArrayBytes);
+    q.shift[h] = _mm512_load_si512(channels + 2 * kGemm16c4Int64ArrayBytes);
+  }
+  return q;
+}
+
+// Rescale of one block's 16 accumulators, in channel order: exact int64
+// products (vpmuldq) of the even and odd lanes, the 2^(s-1) rounding and an
+// arithmetic shift (vpsravq). The accumulators are first clamped to the block's
+// range, which changes no output and keeps every result inside int32
+// (pack/gemm_16c4_vnni.h), so taking the low halves of the int64 results is exact.
+__m512i Rescale16(__m512i acc, const BlockRequant& q) {
+  acc = _mm512_min_epi32(_mm512_max_epi32(acc, q.acc_lo), q.acc_hi);
+  __m512i half[2];
+  for (int h = 0; h < 2; ++h) {
+    const __m512i a = h == 0 ? acc : _mm512_srli_epi64(acc, 32);
+    half[h] = _mm512_srav_epi64(
+        _mm512_add_epi64(_mm512_mul_epi32(a, q.multiplier[h]), q.rounding[h]), q.shift[h]);
+  }
+  const __m512i low_halves =
+      _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  return _mm512_permutex2var_epi32(half[0], low_halves, half[1]);
+}
+
+// The int8 outputs of one pixel's 4 blocks of rescaled int32 values r[b]:
+// clamp(r + zy, lo, hi). The narrowing saturates, r to int16, r + zy in int16
+// and that to int8, which changes nothing once the result is clamped to
+// [lo, hi], a part of int8: a value that saturates anywhere lies beyond the
+// clamp on the same side. vpackssdw / vpacksswb interleave their operands per
+// 128-bit lane, 4 bytes of each block in turn; vpermd restores channel order.
+__m512i NarrowPixel(const __m512i (&r)[kTileBlocks], const Shape& s) {
+  const __m512i words01 = _mm512_adds_epi16(_mm512_packs_epi32(r[0], r[1]), s.zero_point);
+  const __m512i words23 = _mm512_adds_epi16(_mm512_packs_epi32(r[2], r[3]), s.zero_point);
+  const __m512i lane_order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+  const __m512i y = _mm512_permutexvar_epi32(lane_order, _mm512_packs_epi16(words01, words23));
+  return _mm512_min_epi8(_mm512_max_epi8(y, s.lo), s.hi);
+}
+
+// The folded bias of the block at `block`, plus the position_bias of every
+// kernel position outside box: the accumulators of a tile that skips positions
+// before its dot products.
+__m512i SkippingBias(const uint8_t* block, const PositionBox& box, const Shape& s) {
+  __m512i bias = _mm512_load_si512(block);
+  const uint8_t* position_bias = block + s.position_bias_offset;
+  for (int ky = 0; ky < s.kernel_h; ++ky) {
+    const bool row_in_box = ky >= box.ky_begin && ky < box.ky_end;
+    for (int kx = 0; kx < s.kernel_w; ++kx, position_bias += kGemm16c4Nr * sizeof(int32_t)) {
+      if (!row_in_box || kx < box.kx_begin || kx >= box.kx_end) {
+        bias = _mm512_add_epi32(bias, _mm512_load_si512(position_bias));
+      }
+    }
+  }
+  return bias;
+}
+
+// kRows pixels x the kBlocks blocks of channel tile t. kPointwise: a 1x1
+// convolution with stride 1 and no padding, whose tiles are consecutive pixels and
+// pixel r reads input row windows[0].offset + r * in_c, always inside.
+// kWholeTail: see AccumulateSegment.
+template <int kRows, int kBlocks, bool kInt4, bool kPointwise, bool kWholeTail>
+void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
+  __m512i acc[kRows][kBlocks];
+  const uint8_t* weights[kBlocks];
+  Unroll<kBlocks>([&](auto b) {
+    const uint8_t* block = t.block + b * s.block_bytes;
+    const __m512i bias =
+        !kPointwise && pixels.skips ? SkippingBias(block, pixels.box, s) : _mm512_load_si512(block);
+    Unroll<kRows>([&](auto r) { acc[r][b] = bias; });
+    weights[b] = block + kGemm16c4Nr * sizeof(int32_t);
+  });
+  const Window(&windows)[kMaxTileRows] = pixels.windows;
+  if constexpr (kPointwise) {
+    const int8_t* a[kRows];
+    Unroll<kRows>([&](auto r) { a[r] = s.input + (windows[0].offset + r * s.pixel_bytes); });
+    AccumulateSegment<kRows, kBlocks, kInt4, false>(acc, a, weights, s, s.full_groups);
+  } else {
+    const size_t segment_bytes = static_cast<size_t>(s.segment_groups) * kGemm16c4GroupBytes;
+    const PositionBox& box = pixels.box;
+    const auto accumulate_positions = [&](auto check_inside) {
+      // Where every position is read from the input and s.merge_columns, the
+      // box's kernel columns of one kernel row run as one segment.
+      const bool merge = !check_inside && s.merge_columns;
+      const int kx_step = merge ? box.kx_end - box.kx_begin : 1;
+      const int full_groups = kx_step * s.full_groups;
+      for (int ky = box.ky_begin; ky < box.ky_end; ++ky) {
+        for (int kx = box.kx_begin; kx < box.kx_end; kx += kx_step) {
+          const int64_t step = ky * s.kernel_row_step + kx * s.kernel_column_step;
+          const uint8_t* position_weights[kBlocks];
+          Unroll<kBlocks>([&](auto b) {
+            position_weights[b] =
+                weights[b] + static_cast<size_t>(ky * s.kernel_w + kx) * segment_bytes;
+          });
+          const int8_t* a[kRows];
+          Unroll<kRows>([&](auto r) {
+            const Window& w = windows[r];
+            bool inside = true;
+            if constexpr (check_inside) {
+              const int iy = w.iy + ky * s.dilation_h;
+              const int ix = w.ix + kx * s.dilation_w;
+              inside = static_cast<unsigned>(iy) < static_cast<unsigned>(s.in_h) &&
+                       static_cast<unsigned>(ix) < static_cast<unsigned>(s.in_w);
+            }
+            a[r] = inside ? s.input + (w.offset + step) : s.zero_row;
+          });
+          AccumulateSegment<kRows, kBlocks, kInt4, kWholeTail>(acc, a, position_weights, s,
+                                                               full_groups);
+        }
+      }
+    };
+    // Most tiles' pixels all read the whole box: they skip the per-position test.
+    if (pixels.box_inside) {
+      accumulate_positions(std::false_type{});
+    } else {
+      accumulate_positions(std::true_type{});
+    }
+  }
+  // The accumulators go through a stack buffer to the epilogue: requantizing
+  // them straight from registers raises the register pressure enough that GCC
+  // stops keeping them in place inside the K loop, which costs far more.
+  alignas(64) int32_t raw[kRows][kBlocks][kGemm16c4Nr];
+  Unroll<kRows>(
+      [&](auto r) { Unroll<kBlocks>([&](auto b) { _mm512_store_si512(raw[r][b], acc[r][b]); }); });
+  for (int b = 0; b < kBlocks; ++b) {
+    const BlockRequant q = LoadBlockRequant(t.block + b * s.block_bytes + s.requant_offset);
+    for (int r = 0; r < kRows; ++r) {
+      _mm512_store_si512(raw[r][b], Rescale16(_mm512_load_si512(raw[r][b]), q));
+    }
+  }
+  if constexpr (kBlocks == 1) {
+    // One block: NarrowPixel takes four rows at once, row i's 16 bytes landing
+    // in 128-bit lane i (narrow outputs: the epilogue is most of their work).
+    const auto store_mask = static_cast<__mmask16>(t.store_mask);
+    Unroll<(kRows + kTileBlocks - 1) / kTileBlocks>([&](auto q) {
+      constexpr int kFirst = q * kTileBlocks;
+      __m512i rescaled[kTileBlocks];
+      Unroll<kTileBlocks>([&](auto i) {
+        rescaled[i] = _mm512_load_si512(raw[kFirst + i < kRows ? kFirst + i : kRows - 1][0]);
+      });
+      const __m512i y = NarrowPixel(rescaled, s);
+      Unroll<kTileBlocks>([&](auto i) {
+        if constexpr (kFirst + i < kRows) {
+          _mm_mask_storeu_epi8(pixels.out[kFirst + i], store_mask, _mm512_extracti32x4_epi32(y, i));
+        }
+      });
+    });
+    return;
+  }
+  // A tile of fewer blocks narrows its last block again in place of the missing
+  // ones; their bytes are not stored.
+  for (int r = 0; r < kRows; ++r) {
+    __m512i rescaled[kTileBlocks];
+    Unroll<kTileBlocks>(
+        [&](auto b) { rescaled[b] = _mm512_load_si512(raw[r][b < kBlocks ? b() : kBlocks - 1]); });
+    _mm512_mask_storeu_epi8(pixels.out[r], t.store_mask, NarrowPixel(rescaled, s));
+  }
+}
+
+using TileFn = void (*)(const Shape&, const ChannelTile&, const TilePixels&);
+
+// Tiles<int4, pointwise, whole_tail>()[rows - 1][blocks - 1]; null for the
+// shapes of more than TileRows(blocks, kInt4, kPointwise) pixels, which never run.
+template <bool kInt4, bool kPointwise, bool kWholeTail>
+constexpr std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> Tiles() {
+  std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> tiles{};
+  Unroll<kMaxTileRows>([&](auto r) {
+    Unroll<kTileBlocks>([&](auto b) {
+      if constexpr (r + 1 <= TileRows(b + 1, kInt4, kPointwise)) {
+        tiles[r][b] = RunTile<r + 1, b + 1, kInt4, kPointwise, kWholeTail>;
+      }
+    });
+  });
+  return tiles;
+}
+
+template <bool kInt4, bool kPointwise, bool kWholeTail = false>
+constexpr auto kTiles = Tiles<kInt4, kPointwise, kWholeTail>();
+
+using TileSet = std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows>;
+
+// The kernel rows (or columns) k whose input coordinate start + k * dilation lies
+// in [0, extent): [begin, end), empty when begin == end.
+struct PositionRange {
+  int begin;
+  int end;
+  bool Empty() const { return begin == end; }
+  bool operator==(const PositionRange&) const = default;
+};
+
+PositionRange InsidePositions(int start, int kernel, int dilation, int extent) {
+  const int last = extent - 1 - start;  // the largest offset k * dilation inside
+  if (dilation == 1) {                  // no division: this runs for every pixel
+    const int end = Max(Min(kernel, last + 1), 0);
+    return {Min(Max(-start, 0), end), end};
+  }
+  const int end = last < 0 ? 0 : Min(kernel, last / dilation + 1);
+  const int begin = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+  return {Min(begin, end), end};
+}
+
+// What every tile of one channel tile shares, and the tile being filled: the
+// pixels of a run (see StartRun) are cut into tiles of near-equal size (10 pixels
+// at up to 4 per tile: 4 + 3 + 3, not 4 + 4 + 2, as a short tile has too few
+// accumulators to keep vpdpbusd busy), each run as soon as it is full.
+class TileBuilder {
+ public:
+  TileBuilder(const Conv2DParams& p, const Shape& s, const ChannelTile& t, int64_t group_channel,
+              int max_rows, const TileSet& tiles, const TileSet* whole_tail,
+              int64_t window_read_end)
+      : p_(p),
+        s_(s),
+        t_(t),
+        group_channel_(group_channel),
+        max_rows_(max_rows),
+        tiles_(tiles),
+        whole_tail_(whole_tail),
+        window_read_end_(window_read_end) {}
+
+  // The next `count` pixels added form one run. band: the run's pixels all have
+  // the same kernel rows inside the input and all their kernel columns inside
+  // it, and come in output order.
+  void StartRun(int count, bool band) {
+    band_ = band;
+    const int tiles = (count + max_rows_ - 1) / max_rows_;
+    // The first count % tiles tiles take one pixel more.
+    small_size_ = tiles == 0 ? 0 : count / tiles;
+    large_tiles_ = tiles == 0 ? 0 : count % tiles;
+    rows_ = 0;
+    size_ = small_size_ + (large_tiles_ > 0 ? 1 : 0);
+  }
+
+  // The pixels [m_begin, m_end) of a pointwise convolution as one run: pixel m
+  // reads input row m.
+  void RunPointwise(int m_begin, int m_end) {
+    StartRun(m_end - m_begin, false);
+    // Locals: these tiles are short (K = in_c), their set-up counts.
+    const int64_t in_c = p_.in_c;
+    const int64_t out_c = p_.out_c;
+    int8_t* const output = t_.output;
+    for (int m = m_begin; m < m_end;) {
+      const int rows = size_;
+      tile_.windows[0].offset = m * in_c + group_channel_;
+      int8_t* out = output + m * out_c;
+      for (int r = 0; r < rows; ++r, out += out_c) tile_.out[r] = out;
+      tiles_[rows - 1][t_.blocks - 1](s_, t_, tile_);
+      NextTile();
+      m += rows;
+    }
+  }
+
+  // The pixels that Add takes next lie in output row y of image n.
+  void SetRow(int n, int y) {
+    const int iy = y * p_.stride_h - p_.pad_top;
+    row_iy_ = iy;
+    row_y_ = InsidePositions(iy, p_.kernel_h, p_.dilation_h, p_.in_h);
+    row_offset_ = (int64_t{n} * p_.in_h + iy) * p_.in_w * p_.in_c + group_channel_;
+    row_out_ = t_.output + (int64_t{n} * p_.out_h + y) * p_.out_w * p_.out_c;
+  }
+
+  // The pixel in column x of the row set last.
+  void Add(int x) {
+    const int ix = x * p_.stride_w - p_.pad_left;
+    tile_.windows[rows_] = {row_iy_, ix, row_offset_ + int64_t{ix} * p_.in_c};
+    tile_.out[rows_] = row_out_ + int64_t{x} * p_.out_c;
+    if (!band_) {
+      rows_y_[rows_] = row_y_;
+      rows_x_[rows_] = InsidePositions(ix, p_.kernel_w, p_.dilation_w, p_.in_w);
+    }
+    if (++rows_ == size_) {
+      Run();
+      rows_ = 0;
+    }
+  }
+
+ private:
+  // The tile of the pixels added (not pointwise).
+  void Run() {
+    bool whole = false;
+    if (band_) {
+      tile_.box = row_y_.Empty() ? PositionBox{0, 0, 0, 0}
+                                 : PositionBox{row_y_.begin, row_y_.end, 0, s_.kernel_w};
+      tile_.box_inside = true;
+      whole = whole_tail_ != nullptr && !row_y_.Empty() &&
+              tile_.windows[rows_ - 1].offset + window_read_end_ <= s_.input_bytes;
+    } else {
+      PositionRange y{s_.kernel_h, 0};
+      PositionRange x{s_.kernel_w, 0};
+      int64_t last_offset = INT64_MIN;
+      for (int r = 0; r < rows_; ++r) {
+        if (rows_y_[r].Empty() || rows_x_[r].Empty()) continue;
+        y = {Min(y.begin, rows_y_[r].begin), Max(y.end, rows_y_[r].end)};
+        x = {Min(x.begin, rows_x_[r].begin), Max(x.end, rows_x_[r].end)};
+        last_offset = Max64(last_offset, tile_.windows[r].offset);
+      }
+      if (y.begin >= y.end) y = x = {0, 0};  // no pixel reads the input
+      tile_.box = {y.begin, y.end, x.begin, x.end};
+      tile_.box_inside = true;
+      for (int r = 0; r < rows_ && !y.Empty(); ++r) {
+        tile_.box_inside = tile_.box_inside && rows_y_[r] == y && rows_x_[r] == x;
+      }
+      whole = whole_tail_ != nullptr && last_offset + window_read_end_ <= s_.input_bytes;
+    }
+    const PositionBox& box = tile_.box;
+    tile_.skips = box.ky_begin != 0 || box.ky_end != s_.kernel_h || box.kx_begin != 0 ||
+                  box.kx_end != s_.kernel_w;
+    (whole ? *whole_tail_ : tiles_)[rows_ - 1][t_.blocks - 1](s_, t_, tile_);
+    NextTile();
+  }
+
+  void NextTile() {
+    if (large_tiles_ > 0 && --large_tiles_ == 0) size_ = small_size_;
+  }
+
+  const Conv2DParams& p_;
+  const Shape& s_;
+  const ChannelTile& t_;
+  int64_t group_channel_;
+  int max_rows_;
+  const TileSet& tiles_;
+  const TileSet* whole_tail_;  // null where a partial last group is never read whole
+  int64_t window_read_end_;
+  int row_iy_ = 0;             // of the row set last: the input row of kernel row 0,
+  PositionRange row_y_{};      // the kernel rows inside the input,
+  int64_t row_offset_ = 0;     // the input offset of column 0 of kernel row 0,
+  int8_t* row_out_ = nullptr;  // the output of column 0
+  bool band_ = false;          // see StartRun
+  int small_size_ = 0;         // pixels of the run's smaller tiles
+  int large_tiles_ = 0;        // tiles of small_size_ + 1 pixels still to come
+  int size_ = 0;               // pixels of the tile being filled
+  int rows_ = 0;               // pixels in it so far
+  TilePixels tile_{};
+  PositionRange rows_y_[kMaxTileRows] = {};
+  PositionRange rows_x_[kMaxTileRows] = {};
+};
+
+}  // namespace
+void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
+                                   const void* packed_weights, const int32_t* bias, int8_t* output,
+                                   const OutputTile& tile) {
+  static_cast<void>(bias);  // folded into the packed blocks
+  const Gemm16c4Geometry geo = GeometryGemm16c4Vnni(p);
+  const int in_c = p.in_c / p.groups;
+  const int out_c = p.out_c / p.groups;
+  const int group_bytes = p.weight_type == WeightType::kInt4 ? 8 : 4;
+  const auto* packed = static_cast<const uint8_t*>(packed_weights);
+  Shape s{};
+  s.input = input;
+  s.zero_row = reinterpret_cast<const int8_t*>(packed + geo.zero_row_offset);
+  s.in_h = p.in_h;
+  s.in_w = p.in_w;
+  s.kernel_h = p.kernel_h;
+  s.kernel_w = p.kernel_w;
+  s.dilation_h = p.dilation_h;
+  s.dilation_w = p.dilation_w;
+  s.kernel_row_step = int64_t{p.dilation_h} * p.in_w * p.in_c;
+  s.kernel_column_step = int64_t{p.dilation_w} * p.in_c;
+  s.segment_groups = geo.segment_groups;
+  s.full_groups = in_c / group_bytes;
+  s.tail_bytes = in_c % group_bytes;
+  s.merge_columns = p.groups == 1 && p.dilation_w == 1 && s.tail_bytes == 0;
+  s.input_bytes = int64_t{p.batch} * p.in_h * p.in_w * p.in_c;
+  s.pixel_bytes = p.in_c;
+  s.block_bytes = geo.block_bytes;
+  s.position_bias_offset = geo.position_bias_offset;
+  s.requant_offset =
+      geo.block_bytes - 2 * kGemm16c4Nr * sizeof(int32_t) - 3 * kGemm16c4Int64ArrayBytes;
+  s.zero_point = _mm512_set1_epi16(static_cast<int16_t>(p.output_zero_point));
+  s.lo = _mm512_set1_epi8(static_cast<char>(p.clamp.lo));
+  s.hi = _mm512_set1_epi8(static_cast<char>(p.clamp.hi));
+  // Past a window's offset, the end of its last whole group.
+  const int64_t window_read_end = (p.kernel_h - 1) * s.kernel_row_step +
+                                  (p.kernel_w - 1) * s.kernel_column_step +
+                                  int64_t{geo.segment_groups} * group_bytes;
+  const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                         p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h &&
+                         p.out_w == p.in_w;
+  const bool int4 = p.weight_type == WeightType::kInt4;
+  const TileSet& tiles = int4 ? (pointwise ? kTiles<true, true> : kTiles<true, false>)
+                              : (pointwise ? kTiles<false, true> : kTiles<false, false>);
+  // The tiles that read a partial last group whole (never needed when there is
+  // none; pointwise convolutions with one are rare enough to keep masking).
+  const TileSet* whole_tail = s.tail_bytes == 0 || pointwise ? nullptr
+                              : int4                         ? &kTiles<true, false, true>
+                                                             : &kTiles<false, false, true>;
+
+  // The output columns [x_begin, x_end) whose windows lie inside the input across
+  // (an interval: the windows move right with x), and the rows [y_begin, y_end)
+  // likewise.
+  const auto whole_kernel = [](PositionRange r, int kernel) {
+    return r.begin == 0 && r.end == kernel;
+  };
+  const auto inside_x = [&](int x) {
+    return whole_kernel(
+        InsidePositions(x * p.stride_w - p.pad_left, p.kernel_w, p.dilation_w, p.in_w), p.kernel_w);
+  };
+  const auto inside_y = [&](int y) {
+    return whole_kernel(
+        InsidePositions(y * p.stride_h - p.pad_top, p.kernel_h, p.dilation_h, p.in_h), p.kernel_h);
+  };
+  int x_begin = 0;
+  while (x_begin < p.out_w && !inside_x(x_begin)) ++x_begin;
+  int x_end = x_begin;
+  while (x_end < p.out_w && inside_x(x_end)) ++x_end;
+  int y_begin = 0;
+  while (y_begin < p.out_h && !inside_y(y_begin)) ++y_begin;
+  int y_end = y_begin;
+  while (y_end < p.out_h && inside_y(y_end)) ++y_end;
+  // The tile's pixels by output row (n * out_h + y): rows [first_row, end_row),
+  // of which row r holds the columns [columns_begin(r), columns_end(r)).
+  const int first_row = tile.m_begin / p.out_w;
+  const int end_row = (tile.m_end - 1) / p.out_w + 1;
+  const auto columns_begin = [&](int row) { return Max(tile.m_begin - row * p.out_w, 0); };
+  const auto columns_end = [&](int row) { return Min(tile.m_end - row * p.out_w, p.out_w); };
+  // Rows of one band have the same kernel rows inside the input.
+  const auto band = [&](int row) {
+    const int y = row % p.out_h;
+    return y >= y_begin && y < y_end ? -1 : y;
+  };
+
+  // A tile's channels may start and end inside a group's blocks (tile.n_begin is
+  // a multiple of 16, group boundaries need not be), so every block gets a
+  // store mask.
+  for (int g = tile.n_begin / out_c; g * out_c < tile.n_end; ++g) {
+    const int c_begin = Max(tile.n_begin - g * out_c, 0);
+    const int c_end = Min(tile.n_end - g * out_c, out_c);
+    const int block_begin = c_begin / kGemm16c4Nr;
+    const int block_end = (c_end + kGemm16c4Nr - 1) / kGemm16c4Nr;
+    // Channel tiles of equal width (9 blocks: 3 + 3 + 3, not 4 + 4 + 1): a narrow
+    // tile reuses each activation broadcast for fewer vpdpbusd.
+    const int channel_tiles_count = (block_end - block_begin + kTileBlocks - 1) / kTileBlocks;
+    const int width = (block_end - block_begin + channel_tiles_count - 1) / channel_tiles_count;
+    // Channel tiles outside, pixels inside: a tile's weights (up to 64 channels x
+    // K) stay in cache while the pixels stream past them.
+    for (int b0 = block_begin; b0 < block_end; b0 += width) {
+      ChannelTile t{};
+      t.blocks = Min(width, block_end - b0);
+      t.block = packed + (static_cast<size_t>(g) * geo.group_blocks + b0) * geo.block_bytes;
+      t.output = output + g * out_c + b0 * kGemm16c4Nr;
+      const int lo = c_begin - b0 * kGemm16c4Nr;
+      const int hi = Min(c_end - b0 * kGemm16c4Nr, t.blocks * kGemm16c4Nr);
+      t.store_mask = LowBits(hi) & ~LowBits(Max(lo, 0));
+      TileBuilder builder(p, s, t, int64_t{g} * in_c, TileRows(t.blocks, int4, pointwise), tiles,
+                          whole_tail, window_read_end);
+      if (pointwise) {
+        builder.RunPointwise(tile.m_begin, tile.m_end);
+        continue;
+      }
+      // The columns [x_begin, x_end) of each band, in output order.
+      for (int row = first_row; row < end_row;) {
+        int band_end = row + 1;
+        while (band_end < end_row && band(band_end) == band(row)) ++band_end;
+        int count = 0;
+        for (int r = row; r < band_end; ++r) {
+          count += Max(Min(columns_end(r), x_end) - Max(columns_begin(r), x_begin), 0);
+        }
+        builder.StartRun(count, true);
+        for (; row < band_end; ++row) {
+          builder.SetRow(row / p.out_h, row % p.out_h);
+          const int x_last = Min(columns_end(row), x_end);
+          for (int x = Max(columns_begin(row), x_begin); x < x_last; ++x) builder.Add(x);
+        }
+      }
+      // The other columns, each down the image.
+      for (int x = 0; x < p.out_w; ++x) {
+        if (x >= x_begin && x < x_end) continue;
+        int count = 0;
+        for (int r = first_row; r < end_row; ++r) {
+          count += columns_begin(r) <= x && x < columns_end(r) ? 1 : 0;
+        }
+        builder.StartRun(count, false);
+        for (int r = first_row; r < end_row; ++r) {
+          if (columns_begin(r) <= x && x < columns_end(r)) {
+            builder.SetRow(r / p.out_h, r % p.out_h);
+            builder.Add(x);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace qrt::kernels
