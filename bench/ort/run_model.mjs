@@ -4,12 +4,16 @@
 // qrt's int8 outputs are read by the same evaluation scripts.
 //
 //   node bench/ort/run_model.mjs MODEL.onnx --input DIR --output-dir OUT
-//     [--threads 1] [--timings FILE.json]
+//     [--threads 1] [--timings FILE.json] [--optimization all|extended|basic|disabled]
 //
 // The model must have one input and one output (as for qrt-run's batch mode); each
 // .npy must be float32 in the shape the model takes. --timings writes the
 // milliseconds of each session.run (the model alone: no file I/O), keyed by file
-// name. Install ORT once with `npm ci --ignore-scripts --prefix bench/ort`.
+// name. --optimization is ORT's graphOptimizationLevel (default all); `disabled` runs a
+// QDQ model's QuantizeLinear/DequantizeLinear nodes as written, around float
+// operators, instead of fusing them into ORT's own int8 kernels: a float simulation of
+// exactly the quantization the model carries (scripts/qdq_attribution.py). Install ORT
+// once with `npm ci --ignore-scripts --prefix bench/ort`.
 import { mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -33,6 +37,7 @@ const { values: args, positionals } = (() => {
         'output-dir': { type: 'string' },
         threads: { type: 'string', default: '1' },
         timings: { type: 'string' },
+        optimization: { type: 'string', default: 'all' },
       },
     });
   } catch (e) {
@@ -45,6 +50,10 @@ if (!args.input || !args['output-dir']) fail('--input DIR and --output-dir OUT a
 const threads = Number(args.threads);
 if (!Number.isInteger(threads) || threads < 1) {
   fail(`--threads must be a positive integer, got '${args.threads}'`);
+}
+const optimizationLevels = ['all', 'extended', 'basic', 'disabled'];
+if (!optimizationLevels.includes(args.optimization)) {
+  fail(`--optimization must be one of ${optimizationLevels.join(', ')}, got '${args.optimization}'`);
 }
 const inputDir = args.input;
 const outputDir = args['output-dir'];
@@ -74,7 +83,7 @@ try {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: args.optimization,
   });
 } catch (e) {
   fail(`ONNX Runtime cannot load ${positionals[0]}: ${e.message}`);

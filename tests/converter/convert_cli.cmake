@@ -20,11 +20,14 @@ set_tests_properties(convert_cli.make_model PROPERTIES FIXTURES_SETUP qrt_small_
 
 # Converts with each CASE's flags, checks the report, then runs the .qrt. int4 asks
 # the mixed precision for the 25 dB bound, so it must keep some layers int8; debug
-# writes the model that also outputs every quantized activation.
-set(QRT_CONVERT_CASES int8 int4 debug)
+# writes the model that also outputs every quantized activation; corrected runs both
+# corrections (the small model has no softmax output: the dominant-class correction
+# leaves it alone).
+set(QRT_CONVERT_CASES int8 int4 debug corrected)
 set(QRT_CONVERT_FLAGS_int8 --weights int8)
 set(QRT_CONVERT_FLAGS_int4 --weights int4 --min-sqnr 25)
 set(QRT_CONVERT_FLAGS_debug --emit-per-layer-outputs)
+set(QRT_CONVERT_FLAGS_corrected --bias-correction on --dominant-class-correction on)
 foreach(case ${QRT_CONVERT_CASES})
   add_test(NAME convert_cli.${case}
            COMMAND ${QRT_CONVERT_CHECK} -DMODE=convert -DCASE=${case}
@@ -51,6 +54,8 @@ qrt_convert_fails(missing_model "missing.onnx"
                   ${QRT_CONVERT_DIR}/missing.onnx --calib random:2)
 qrt_convert_fails(not_onnx "x.npy"
                   ${QRT_CONVERT_DIR}/samples/x.npy --calib random:2)
+qrt_convert_fails(bad_dominant_class "dominant-class-correction"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --dominant-class-correction yes)
 qrt_convert_fails(bad_method "bogus.*expected minmax"
                   ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --calib-method bogus)
 qrt_convert_fails(bad_input_shape "1xAx16"
