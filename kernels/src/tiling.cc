@@ -31,9 +31,9 @@ OutputTile TileGrid::Tile(int index) const {
 TileGrid SplitOutput(int m, int n, int64_t depth, int channel_block, int num_threads) {
   const TileGrid whole(m, n, true, 1, 1);
   if (m <= 0 || n <= 0 || depth <= 0 || channel_block <= 0 || num_threads <= 1) return whole;
-  const int64_t macs = int64_t{m} * n * depth;
+  const int64_t work = (int64_t{m} + kWeightCostMacs) * n * depth;
   const auto max_tiles = static_cast<int>(
-      std::min<int64_t>(int64_t{num_threads} * kTilesPerThread, macs / kMinTileMacs));
+      std::min<int64_t>(int64_t{num_threads} * kTilesPerThread, work / kMinTileMacs));
   if (max_tiles < 2) return whole;
 
   const int m_units = CeilDiv(m, kTileRowAlign);

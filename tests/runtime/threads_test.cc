@@ -158,9 +158,14 @@ TEST_CASE("the split follows the documented policy") {
     CHECK(conv.Tile(t).n_end == 64);
     CHECK(conv.Tile(t).m_begin % kernels::kTileRowAlign == 0);
   }
-  // 8M multiply-accumulates make 7 tiles of kMinTileMacs, rounded down to 4 threads.
-  static_assert(kernels::kMinTileMacs == int64_t{1} << 20);
-  CHECK(kernels::SplitOutput(1, 8000, 1000, 16, 4).count() == 4);
+  // 1M multiply-accumulates on 1024 rows are one tile of kMinTileMacs; on one row they
+  // stream as many weights, which count kWeightCostMacs each: 5 tiles' worth, rounded
+  // down to 2 threads.
+  static_assert(kernels::kMinTileMacs == int64_t{1} << 20 && kernels::kWeightCostMacs == 4);
+  CHECK(kernels::SplitOutput(1024, 16, 64, 16, 2).count() == 1);
+  CHECK(kernels::SplitOutput(1, 1024, 1024, 16, 2).count() == 4);
+  // Work for more tiles than threads allow is capped at kTilesPerThread per thread.
+  CHECK(kernels::SplitOutput(1, 8000, 1000, 16, 4).count() == 4 * kernels::kTilesPerThread);
   // Bad arguments give the whole output.
   CHECK(kernels::SplitOutput(100, 100, 100, 0, 4).count() == 1);
   CHECK(kernels::SplitOutput(100, 100, -1, 16, 4).count() == 1);

@@ -11,8 +11,13 @@
 // - M is cut at multiples of kTileRowAlign rows (kernels compute a few rows at a
 //   time; aligned cuts add no partial row blocks), N at multiples of the kernel's
 //   channel_block, so n_begin is always a multiple of channel_block.
-// - A tile holds at least kMinTileMacs multiply-accumulates, so that a tile amortises
-//   handing it to a thread; an output smaller than two such tiles stays whole. 2^20
+// - A tile holds at least kMinTileMacs multiply-accumulates' worth of work, so that a
+//   tile amortises handing it to a thread; an output smaller than two such tiles stays
+//   whole. Each weight counts as kWeightCostMacs more: with few rows the kernels stream
+//   weights rather than compute (M = 1 GEMMs run at about a fifth of the large GEMMs'
+//   GOP/s), and without it a 1x1024x1024 GEMM (2^20 MACs) was never split, leaving
+//   the second core's bandwidth unused (2 threads: 1.00x of 1 thread, oneDNN 1.84x;
+//   with it 1.9-2.2x, streaming from two L2 caches). 2^20
 //   (some 10-20 us of work): with 2^17 the PP-OCR classifier, whose largest
 //   operators hold 0.5-1.2M, split them and ran slower on 2 threads than on 1 in
 //   bench/ort/ort_compare.mjs's interleaved rounds (0.187 against 0.174 ms) and on a
@@ -38,6 +43,7 @@ namespace qrt::kernels {
 inline constexpr int kTileRowAlign = 4;
 inline constexpr int kTilesPerThread = 4;
 inline constexpr int64_t kMinTileMacs = int64_t{1} << 20;
+inline constexpr int64_t kWeightCostMacs = 4;
 
 // A split of [0, m) x [0, n) into count() tiles along one dimension. Tile(i) is
 // computed on demand, so a split needs no storage.
