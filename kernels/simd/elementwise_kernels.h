@@ -20,6 +20,7 @@ void qs8_max_pool2d__avx2(const Pool2DParams& p, const int8_t* input, int8_t* ou
 void qs8_average_pool2d__avx2(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_concat__avx2(const ConcatParams& p, const int8_t* const* inputs, int8_t* output);
 void x8_lookup__avx2(const LookupParams& p, const int8_t* input, int8_t* output);
+void qs8_softmax__avx2(const SoftmaxParams& p, const int8_t* input, int8_t* output);
 void f32_qs8_quantize__avx2(const QuantizeParams& p, const float* input, int8_t* output);
 void qs8_f32_dequantize__avx2(const DequantizeParams& p, const int8_t* input, float* output);
 #endif  // QRT_HAVE_AVX2_ELEMENTWISE
@@ -34,6 +35,7 @@ void qs8_concat__avx512bw(const ConcatParams& p, const int8_t* const* inputs, in
 // The vpshufb lookup, and the vpermi2b one that the dispatch table takes instead
 // where the CPU has AVX-512 VBMI (CpuFeatures::avx512_vbmi).
 void x8_lookup__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output);
+void qs8_softmax__avx512bw(const SoftmaxParams& p, const int8_t* input, int8_t* output);
 void x8_lookup__avx512vbmi(const LookupParams& p, const int8_t* input, int8_t* output);
 void f32_qs8_quantize__avx512bw(const QuantizeParams& p, const float* input, int8_t* output);
 void qs8_f32_dequantize__avx512bw(const DequantizeParams& p, const int8_t* input, float* output);
@@ -47,6 +49,7 @@ void qs8_max_pool2d__neon(const Pool2DParams& p, const int8_t* input, int8_t* ou
 void qs8_average_pool2d__neon(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_concat__neon(const ConcatParams& p, const int8_t* const* inputs, int8_t* output);
 void x8_lookup__neon(const LookupParams& p, const int8_t* input, int8_t* output);
+void qs8_softmax__neon(const SoftmaxParams& p, const int8_t* input, int8_t* output);
 void f32_qs8_quantize__neon(const QuantizeParams& p, const float* input, int8_t* output);
 void qs8_f32_dequantize__neon(const DequantizeParams& p, const int8_t* input, float* output);
 #endif  // QRT_HAVE_NEON_ELEMENTWISE

@@ -1,7 +1,7 @@
 // The xsimd elementwise and pooling kernels (kernels/simd/) of every path this
 // build has and this CPU runs, against the reference kernels, byte for byte (bit
 // for bit for Dequantize's floats): Add, Mul, MaxPool2D, AveragePool2D, Concat,
-// Lookup, Quantize, Dequantize, on random shapes (sizes that are no multiple of
+// Lookup, Quantize, Dequantize, Softmax, on random shapes (sizes that are no multiple of
 // any vector, broadcasts, empty tensors) and random quantizations up to the
 // extremes of requant.h's invariants. Inputs end where an inaccessible page
 // begins and outputs are followed by canaries, so reads past an input fault and
@@ -87,7 +87,7 @@ std::map<std::pair<Isa, std::string>, int>& Runs() {
 
 const char* const kFamilies[] = {"add",        "add per channel", "mul",    "mul per channel",
                                  "max_pool2d", "average_pool2d",  "concat", "lookup",
-                                 "quantize",   "dequantize"};
+                                 "quantize",   "dequantize",      "softmax"};
 
 // Elements that end exactly where an inaccessible page begins (MLAS's
 // MatrixGuardBuffer), so any read past the end faults.
@@ -412,6 +412,39 @@ void RunLookup(Isa isa, const KernelTable& t, uint64_t seed) {
                      [&](kernels::LookupFn fn, int8_t* out) { fn(p, in.data(), out); });
 }
 
+// Rows of class scores: values over a random part of the int8 range (a narrow one
+// leaves most of a row's 256 possible values absent), the converter's exp table for
+// a random input scale or random entries, and a probability requantization that
+// spreads [0, 1] over int8 or lands anywhere.
+void RunSoftmax(Isa isa, const KernelTable& t, uint64_t seed) {
+  Rng rng(seed);
+  kernels::SoftmaxParams p{};
+  p.rows = static_cast<int>(rng.Int(1, 4));
+  // Half the rows long enough for the per-row table (softmax.h), up to a
+  // recogniser's 6625 classes.
+  p.depth =
+      static_cast<int>(rng.Bool() ? rng.Int(256, 7000) : std::max<int64_t>(DrawCount(rng), 1));
+  const int64_t lo = rng.Int(-128, 127);
+  const int64_t hi = rng.Bool() ? rng.Int(lo, 127) : 127;
+  std::vector<int8_t> values(static_cast<size_t>(p.rows) * p.depth);
+  for (int8_t& v : values) v = static_cast<int8_t>(rng.Int(lo, hi));
+  std::vector<int32_t> table(256);
+  const double scale = std::exp2(rng.Real(-8.0, 2.0));
+  const bool random_table = rng.Int(0, 3) == 0;
+  for (size_t d = 0; d < table.size(); ++d) {
+    table[d] = random_table ? static_cast<int32_t>(rng.Int(0, 1 << 16))
+                            : static_cast<int32_t>(
+                                  std::lround(65536.0 * std::exp(-scale * static_cast<double>(d))));
+  }
+  p.exp_table = table.data();
+  p.requant = DrawDyadic(rng, 256.0 / std::ldexp(1.0, 30) * std::exp2(rng.Real(-2.0, 2.0)));
+  p.output_zero_point = rng.Bool() ? -128 : static_cast<int32_t>(rng.Int(-128, 127));
+  p.clamp = DrawAnyClamp(p.output_zero_point, rng);
+  const Guarded<int8_t> in(values);
+  ExpectSame<int8_t>(isa, "softmax", t.softmax.fn, &kernels::ref::Softmax, values.size(),
+                     [&](kernels::SoftmaxFn fn, int8_t* out) { fn(p, in.data(), out); });
+}
+
 float DrawFloat(Rng& rng, float scale) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
   switch (rng.Int(0, 15)) {
@@ -504,8 +537,9 @@ TEST_CASE("SelectKernels: the xsimd elementwise kernels on every path that has t
     CAPTURE(path_name);
     const KernelTable t = kernels::SelectKernels(isa);
     const Isa path = BuiltElementwisePath(isa);
-    for (const Isa got : {t.add.isa, t.mul.isa, t.max_pool2d.isa, t.average_pool2d.isa,
-                          t.concat.isa, t.lookup.isa, t.quantize.isa, t.dequantize.isa}) {
+    for (const Isa got :
+         {t.add.isa, t.mul.isa, t.max_pool2d.isa, t.average_pool2d.isa, t.concat.isa, t.lookup.isa,
+          t.quantize.isa, t.dequantize.isa, t.softmax.isa}) {
       CHECK(got == path);
     }
     if (path != Isa::kReference) {
@@ -549,6 +583,8 @@ TEST_CASE("xsimd AveragePool2D matches the reference") {
 TEST_CASE("xsimd Concat matches the reference") { ForEveryPath(800, RunConcat); }
 
 TEST_CASE("xsimd Lookup matches the reference") { ForEveryPath(400, RunLookup); }
+
+TEST_CASE("xsimd Softmax matches the reference") { ForEveryPath(400, RunSoftmax); }
 
 #if QRT_HAVE_AVX512_ELEMENTWISE
 // The AVX-512 path's table holds one of two lookups, chosen by the CPU; each on its

@@ -8,6 +8,7 @@
 #include "simd/elementwise.h"
 #include "simd/elementwise_kernels.h"
 #include "simd/pool.h"
+#include "simd/softmax.h"
 
 #if !XSIMD_WITH_NEON64
 #error "this translation unit needs its ISA's compiler flags (kernels/CMakeLists.txt)"
@@ -45,6 +46,10 @@ void f32_qs8_quantize__neon(const QuantizeParams& p, const float* input, int8_t*
 
 void qs8_f32_dequantize__neon(const DequantizeParams& p, const int8_t* input, float* output) {
   simd::Dequantize<xsimd::neon64>(p, input, output);
+}
+
+void qs8_softmax__neon(const SoftmaxParams& p, const int8_t* input, int8_t* output) {
+  simd::Softmax<xsimd::neon64>(p, input, output);
 }
 
 }  // namespace qrt::kernels

@@ -10,6 +10,7 @@
 #include "simd/elementwise.h"
 #include "simd/elementwise_kernels.h"
 #include "simd/pool.h"
+#include "simd/softmax.h"
 
 #if !XSIMD_WITH_AVX2
 #error "this translation unit needs its ISA's compiler flags (kernels/CMakeLists.txt)"
@@ -47,6 +48,10 @@ void f32_qs8_quantize__avx2(const QuantizeParams& p, const float* input, int8_t*
 
 void qs8_f32_dequantize__avx2(const DequantizeParams& p, const int8_t* input, float* output) {
   simd::Dequantize<xsimd::avx2>(p, input, output);
+}
+
+void qs8_softmax__avx2(const SoftmaxParams& p, const int8_t* input, int8_t* output) {
+  simd::Softmax<xsimd::avx2>(p, input, output);
 }
 
 }  // namespace qrt::kernels

@@ -22,6 +22,7 @@
 #include "simd/elementwise.h"
 #include "simd/elementwise_kernels.h"
 #include "simd/pool.h"
+#include "simd/softmax.h"
 
 #if !XSIMD_WITH_AVX512BW
 #error "this translation unit needs its ISA's compiler flags (kernels/CMakeLists.txt)"
@@ -87,6 +88,10 @@ void f32_qs8_quantize__avx512bw(const QuantizeParams& p, const float* input, int
 
 void qs8_f32_dequantize__avx512bw(const DequantizeParams& p, const int8_t* input, float* output) {
   simd::Dequantize<xsimd::avx512bw>(p, input, output);
+}
+
+void qs8_softmax__avx512bw(const SoftmaxParams& p, const int8_t* input, int8_t* output) {
+  simd::Softmax<xsimd::avx512bw>(p, input, output);
 }
 
 }  // namespace qrt::kernels
