@@ -1,11 +1,13 @@
 #include "compact.h"
 
+#include <cstdint>
 #include <map>
 #include <set>
+#include <span>
 #include <utility>
 #include <vector>
 
-#include "qrt/schema/packed_shift.h"
+#include "qrt/schema/packed_deltas.h"
 
 namespace qrt::converter {
 namespace {
@@ -24,6 +26,47 @@ schema::RequantizationT* OptionsRequantization(schema::OperatorOptionsUnion& opt
   if (auto* o = options.AsLayerNormOptions()) return o->requant.get();
   if (auto* o = options.AsBatchMatMulOptions()) return o->requant.get();
   return nullptr;
+}
+
+// The int32 values of an INT32 or INT16 constant's bytes (little-endian).
+std::vector<int32_t> Int32Values(schema::ElementType type, const std::vector<uint8_t>& bytes) {
+  const size_t width = type == schema::ElementType::INT16 ? 2 : 4;
+  std::vector<int32_t> values(bytes.size() / width);
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint32_t raw = 0;
+    for (size_t b = 0; b < width; ++b) raw |= uint32_t{bytes[i * width + b]} << (8 * b);
+    const uint32_t sign = uint32_t{1} << (8 * width - 1);
+    values[i] = static_cast<int32_t>(static_cast<int64_t>(raw ^ sign) - int64_t{sign});
+  }
+  return values;
+}
+
+// Stores each INT32 or INT16 constant (biases, LAYER_NORM's beta) as PACKED_INT32
+// where that is smaller: a layer's biases span a few thousand steps of its
+// accumulator scale, 9 to 12 bits in PP-OCR's classifier, where INT16 spends 16. A
+// buffer is packed only when every tensor reading it has the same one of those types.
+void PackInt32Constants(schema::ModelT* model) {
+  std::map<uint32_t, std::set<schema::ElementType>> reader_types;
+  for (const auto& tensor : model->tensors) {
+    if (tensor->buffer != 0) reader_types[tensor->buffer].insert(tensor->type);
+  }
+  for (const auto& [buffer, types] : reader_types) {
+    const schema::ElementType type = *types.begin();
+    if (types.size() != 1 ||
+        (type != schema::ElementType::INT32 && type != schema::ElementType::INT16)) {
+      continue;
+    }
+    std::vector<uint8_t>& data = model->buffers[buffer]->data;
+    const std::vector<int32_t> values = Int32Values(type, data);
+    if (values.empty()) continue;
+    std::vector<uint8_t> packed =
+        schema::PackDeltas(schema::kInt32Packing, std::span<const int32_t>(values));
+    if (packed.size() >= data.size()) continue;
+    data = std::move(packed);
+    for (auto& tensor : model->tensors) {
+      if (tensor->buffer == buffer) tensor->type = schema::ElementType::PACKED_INT32;
+    }
+  }
 }
 
 }  // namespace
@@ -46,12 +89,15 @@ void CompactModel(const CompactOptions& options, ModelBuilder* builder) {
   for (auto& op : model.operators) {
     schema::RequantizationT* requant = OptionsRequantization(op->options);
     if (requant == nullptr || requant->shift.empty()) continue;
-    std::vector<uint8_t> packed = schema::PackShifts(requant->shift);
+    std::vector<uint8_t> packed =
+        schema::PackDeltas(schema::kShiftPacking, std::span<const int8_t>(requant->shift));
     if (packed.size() < requant->shift.size()) {
       requant->packed_shift = std::move(packed);
       requant->shift.clear();
     }
   }
+
+  PackInt32Constants(&model);
 
   // Buffers: one per distinct (bytes, type), in first-use order; buffer 0 stays the
   // empty sentinel. The type is part of the key so that a buffer keeps a single

@@ -19,7 +19,8 @@ struct CompactOptions {
 };
 
 // Applies `options` to the model in `builder`, packs each requantization's shifts
-// where that is smaller (Requantization.packed_shift, schema version 4) and merges
+// (Requantization.packed_shift) and each int32 or int16 constant (PACKED_INT32)
+// where that is smaller (schema version 4, qrt/schema/packed_deltas.h) and merges
 // constants with identical bytes and type into one buffer (for example the biases
 // of two identical layers), dropping buffers no tensor reads any more.
 void CompactModel(const CompactOptions& options, ModelBuilder* builder);

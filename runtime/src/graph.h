@@ -51,9 +51,9 @@ struct TensorDesc {
   // Constant data inside the model bytes, or in widened_data; null for
   // activations, which live in the session's arena at arena_offset.
   const uint8_t* data = nullptr;
-  // Owns `data` of an INT16 constant, widened to int32 at load (type is then
-  // kInt32): the kernels read int32 biases, the file stores them in half the bytes
-  // when they fit. Null for every other tensor.
+  // Owns `data` of an INT16 or PACKED_INT32 constant, widened or unpacked to int32
+  // at load (type is then kInt32): the kernels read int32 biases, the file stores
+  // them in fewer bytes when they fit. Null for every other tensor.
   std::shared_ptr<const uint8_t> widened_data;
   size_t arena_offset = 0;
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -12,7 +13,7 @@
 #include "qrt/kernels/params.h"
 #include "qrt/kernels/requant.h"
 #include "qrt/schema/mantissa.h"
-#include "qrt/schema/packed_shift.h"
+#include "qrt/schema/packed_deltas.h"
 
 namespace qrt::internal {
 namespace {
@@ -64,7 +65,8 @@ bool ToElementType(schema::ElementType in, ElementType* out) {
     case schema::ElementType::FLOAT32:
       *out = ElementType::kFloat32;
       return true;
-    case schema::ElementType::INT16:  // a storage type only (DescribeTensor widens it)
+    case schema::ElementType::INT16:         // storage types only: DescribeTensor
+    case schema::ElementType::PACKED_INT32:  // widens them to int32
       break;
   }
   return false;
@@ -104,18 +106,51 @@ Status ValidateBuffers(const schema::Model& model) {
   return Status::Ok();
 }
 
-// An INT16 constant's values widened into runtime-owned int32 memory, which
-// `desc` then points to; kInvalidArgument when that memory cannot be allocated.
-Status WidenInt16(const std::string& where, const uint8_t* stored, TensorDesc* desc) {
+// The bytes an INT16 or PACKED_INT32 constant of `count` values must hold: for a
+// packed one, as its width byte says (kBufferSizeMismatch when the data is shorter
+// than the header or the width is outside [1, 32]).
+Status StoredInt32Size(const std::string& where, schema::ElementType stored,
+                       std::span<const uint8_t> data, size_t count, size_t* size) {
+  if (stored == schema::ElementType::INT16) {
+    *size = count * sizeof(int16_t);
+    return Status::Ok();
+  }
+  constexpr schema::DeltaPacking packing = schema::kInt32Packing;
+  const int width = data.size() < packing.HeaderBytes() ? -1 : schema::PackedWidth(packing, data);
+  if (width < packing.min_width || width > packing.max_width) {
+    return Status(StatusCode::kBufferSizeMismatch,
+                  where + " is packed int32 data of " + std::to_string(data.size()) + " bytes" +
+                      (width < 0 ? std::string(", shorter than its 5-byte header")
+                                 : " with delta width " + std::to_string(width) + " (in [1, 32])"));
+  }
+  *size = schema::PackedBytes(packing, count, width);
+  return Status::Ok();
+}
+
+// An INT16 or PACKED_INT32 constant's values widened into runtime-owned int32
+// memory, which `desc` then points to; kBadType when a packed value lies beyond
+// int32, kInvalidArgument when that memory cannot be allocated.
+Status WidenToInt32(const std::string& where, schema::ElementType stored,
+                    std::span<const uint8_t> data, TensorDesc* desc) {
   const size_t count = static_cast<size_t>(desc->element_count);
   AlignedBuffer widened = AllocateAligned(count * sizeof(int32_t));
   if (widened == nullptr) {
     return Status(StatusCode::kInvalidArgument, where + ": cannot allocate its widened int32 copy");
   }
   for (size_t i = 0; i < count; ++i) {
-    int16_t value;
-    std::memcpy(&value, stored + i * sizeof(value), sizeof(value));
-    const int32_t wide = value;
+    int64_t value = 0;
+    if (stored == schema::ElementType::INT16) {
+      int16_t narrow;
+      std::memcpy(&narrow, data.data() + i * sizeof(narrow), sizeof(narrow));
+      value = narrow;
+    } else {
+      value = schema::PackedValue(schema::kInt32Packing, data, i);
+      if (value > std::numeric_limits<int32_t>::max()) {
+        return Status(StatusCode::kBadType, where + " packs value " + std::to_string(i) + " as " +
+                                                std::to_string(value) + ", beyond int32");
+      }
+    }
+    const auto wide = static_cast<int32_t>(value);
     std::memcpy(widened.get() + i * sizeof(wide), &wide, sizeof(wide));
   }
   desc->data = widened.get();
@@ -163,9 +198,11 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
   const schema::Tensor& t = *model.tensors()->Get(index);
   const std::string where = TensorWhere(model, index);
   desc->name = std::string(TensorName(t));
-  // INT16 is a storage type only: the runtime sees the widened int32 values.
+  // INT16 and PACKED_INT32 are storage types only: the runtime sees the widened
+  // int32 values.
   const bool int16 = t.type() == schema::ElementType::INT16;
-  if (int16) {
+  const bool widened = int16 || t.type() == schema::ElementType::PACKED_INT32;
+  if (widened) {
     desc->type = ElementType::kInt32;
   } else if (!ToElementType(t.type(), &desc->type)) {
     return Status(StatusCode::kBadType, where + " has unknown element type " +
@@ -189,9 +226,9 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
     desc->shape.push_back(dim);
   }
   desc->byte_size = ByteSize(desc->type, desc->shape, desc->element_count);
-  const size_t stored_size =
-      int16 ? static_cast<size_t>(desc->element_count) * sizeof(int16_t) : desc->byte_size;
-  const std::string stored_type = int16 ? "int16" : ElementTypeName(desc->type);
+  const std::string stored_type = !widened ? ElementTypeName(desc->type)
+                                  : int16  ? "int16"
+                                           : "packed int32";
 
   if (t.buffer() >= model.buffers()->size()) {
     return Status(StatusCode::kIndexOutOfRange, where + " refers to buffer " +
@@ -201,6 +238,12 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
   if (t.buffer() != 0) {
     const auto* data = model.buffers()->Get(t.buffer())->data();
     const size_t size = data == nullptr ? 0 : data->size();
+    const std::span<const uint8_t> bytes(data == nullptr ? nullptr : data->data(), size);
+    size_t stored_size = desc->byte_size;
+    if (widened) {
+      QRT_RETURN_IF_ERROR(StoredInt32Size(where, t.type(), bytes,
+                                          static_cast<size_t>(desc->element_count), &stored_size));
+    }
     if (size != stored_size) {
       return Status(StatusCode::kBufferSizeMismatch,
                     where + " needs " + std::to_string(stored_size) + " bytes of " + stored_type +
@@ -208,17 +251,17 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
                         std::to_string(size));
     }
     desc->data = data->data();
-    const size_t alignment = int16 ? sizeof(int16_t) : DataAlignment(desc->type);
+    const size_t alignment = !widened ? DataAlignment(desc->type) : int16 ? sizeof(int16_t) : 1;
     if (stored_size != 0 && reinterpret_cast<uintptr_t>(desc->data) % alignment != 0) {
       return Status(StatusCode::kMisalignedBuffer,
                     where + " is " + stored_type + " data in buffer " + std::to_string(t.buffer()) +
                         ", which is not " + std::to_string(alignment) + "-byte aligned");
     }
-    if (int16) QRT_RETURN_IF_ERROR(WidenInt16(where, data->data(), desc));
-  } else if (int16) {
-    return Status(StatusCode::kBadType, where +
-                                            " is an int16 activation; int16 is only for "
-                                            "constants read as int32 (biases)");
+    if (widened) QRT_RETURN_IF_ERROR(WidenToInt32(where, t.type(), bytes, desc));
+  } else if (widened) {
+    return Status(StatusCode::kBadType, where + (int16 ? " is an " : " is a ") + stored_type +
+                                            " activation; " + stored_type +
+                                            " is only for constants read as int32 (biases)");
   }
 
   const schema::Quantization* q = t.quantization();
@@ -266,7 +309,7 @@ Status DescribeTensor(const schema::Model& model, uint32_t index, TensorDesc* de
 
 // Decodes the operator's requantization (int32 multipliers, or 16-bit mantissas
 // standing for mantissa << schema::kMantissaShift; shifts as bytes or packed,
-// schema/packed_shift.h) into `values` and checks every dyadic.
+// schema/packed_deltas.h) into `values` and checks every dyadic.
 Status DecodeRequantization(const schema::Requantization& requant, const std::string& where,
                             RequantValues* values) {
   const auto* multiplier = requant.multiplier();
@@ -294,16 +337,21 @@ Status DecodeRequantization(const schema::Requantization& requant, const std::st
                                                       values_name + " but " +
                                                       std::to_string(shift->size()) + " shifts");
   }
+  constexpr schema::DeltaPacking packing = schema::kShiftPacking;
+  const std::span<const uint8_t> packed_bytes(packed == nullptr ? nullptr : packed->data(),
+                                              packed == nullptr ? 0 : packed->size());
   if (packed != nullptr) {
-    const int width = packed->size() < schema::kPackedShiftHeaderBytes ? -1 : packed->Get(1);
-    if (width < 0 || width > schema::kMaxPackedShiftWidth ||
-        packed->size() != schema::PackedShiftBytes(count, width)) {
+    const int width = packed_bytes.size() < packing.HeaderBytes()
+                          ? -1
+                          : schema::PackedWidth(packing, packed_bytes);
+    if (width < 0 || width > packing.max_width ||
+        packed_bytes.size() != schema::PackedBytes(packing, count, width)) {
       return Status(StatusCode::kBadRequantization,
                     where + " has " + std::to_string(packed->size()) + " bytes of packed shifts" +
                         (width < 0 ? std::string() : " of width " + std::to_string(width)) +
                         " for " + std::to_string(count) + values_name +
                         " (2 + ceil(count * width / 8) bytes, width at most " +
-                        std::to_string(schema::kMaxPackedShiftWidth) + ")");
+                        std::to_string(packing.max_width) + ")");
     }
   }
   for (uint32_t i = 0; i < count; ++i) {
@@ -319,9 +367,8 @@ Status DecodeRequantization(const schema::Requantization& requant, const std::st
       }
       m = static_cast<int32_t>(uint32_t{m16} << schema::kMantissaShift);
     }
-    const int32_t s = shift != nullptr ? shift->Get(i)
-                                       : packed->Get(0) + schema::PackedShiftDelta(
-                                                              {packed->data(), packed->size()}, i);
+    const auto s = static_cast<int32_t>(
+        shift != nullptr ? shift->Get(i) : schema::PackedValue(packing, packed_bytes, i));
     const kernels::Dyadic d{m, s};
     if (!kernels::IsValidDyadic(d)) {
       return Status(StatusCode::kBadRequantization,

@@ -399,6 +399,7 @@ size_t BufferAlignment(schema::ElementType type) {
     case schema::ElementType::INT16:
       return 2;
     case schema::ElementType::UINT8:
+    case schema::ElementType::PACKED_INT32:  // read a byte at a time
       break;
   }
   return 1;

@@ -696,7 +696,7 @@ TEST_CASE("compaction: no weight scales or internal names unless asked, same res
     CHECK((tensor.name() != nullptr) == io);
     if (tensor.buffer() != 0) {
       CHECK(tensor.quantization() == nullptr);
-      // Weights on a cache line, biases (int16 or int32) on their size.
+      // Weights and int32 on 4 bytes, int16 on 2, packed int32 anywhere.
       const auto* data = model.buffers()->Get(tensor.buffer())->data();
       const auto offset = static_cast<size_t>(data->data() - compact_bytes.data());
       CHECK(offset % BufferAlignment(tensor.type()) == 0);
@@ -769,6 +769,52 @@ TEST_CASE("compaction: constants with identical bytes share one buffer") {
   CHECK(b.model().tensors[w1]->buffer == b.model().tensors[w2]->buffer);
   CHECK(b.model().tensors[bias1]->buffer == b.model().tensors[bias2]->buffer);
   CHECK(b.model().tensors[w1]->buffer != b.model().tensors[bias1]->buffer);
+  const std::vector<uint8_t> bytes = b.Finish();
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  std::vector<Line> storage((bytes.size() + 63) / 64);
+  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  std::shared_ptr<const Model> model;
+  const Status s = Model::LoadBuffer(storage.data(), bytes.size(), &model);
+  CHECK_MESSAGE(s.ok(), s.ToString());
+}
+
+TEST_CASE("compaction: int32 and int16 constants are packed only where that is smaller") {
+  ModelBuilder b;
+  const int32_t x = b.AddActivation("x", {1, 4}, 0.1f, 0);
+  const int32_t w =
+      b.AddInt8Weights("w", {4, 4}, std::vector<int8_t>(16, 3), std::vector<float>(4, 0.01f));
+  // int16 values 3 apart: 2-bit deltas, 6 bytes instead of 8.
+  const int32_t narrow = b.AddBias("narrow", {1000, 1003, 1001, 1002});
+  // int32 values spanning 140,000: 18-bit deltas, 14 bytes instead of 16.
+  const int32_t wide = b.AddBias("wide", {0, 70000, -70000, 5});
+  // int16 values spanning 60,000: 16-bit deltas, 13 bytes packed against 8.
+  const int32_t spread = b.AddBias("spread", {-30000, 30000, 0, 1});
+  // Would pack, but its buffer is also read as int8: the bytes must stay.
+  const int32_t shared = b.AddBias("shared", {1000, 1001, 1000, 1001});
+  b.AddTensor("alias", {8}, schema::ElementType::INT8, b.model().tensors[shared]->buffer, nullptr);
+  const std::vector<kernels::Dyadic> m(4, kernels::Dyadic{1 << 30, 31});
+  int32_t in = x;
+  for (const int32_t bias : {narrow, wide, spread, shared}) {
+    const int32_t out = b.AddActivation("y" + std::to_string(bias), {1, 4}, 0.1f, 0);
+    b.FullyConnected(in, w, bias, out, m);
+    in = out;
+  }
+  b.SetInputs({x});
+  b.SetOutputs({in});
+  REQUIRE(b.model().tensors[wide]->type == schema::ElementType::INT32);
+  CompactModel(CompactOptions{}, &b);
+  const auto& tensors = b.model().tensors;
+  const auto data = [&](int32_t t) { return b.model().buffers[tensors[t]->buffer]->data; };
+  CHECK(tensors[narrow]->type == schema::ElementType::PACKED_INT32);
+  CHECK(data(narrow) == std::vector<uint8_t>{0xE8, 0x03, 0, 0, 2, 0b10'01'11'00});
+  CHECK(tensors[wide]->type == schema::ElementType::PACKED_INT32);
+  CHECK(data(wide).size() == 14);
+  CHECK(tensors[spread]->type == schema::ElementType::INT16);
+  CHECK(data(spread).size() == 8);
+  CHECK(tensors[shared]->type == schema::ElementType::INT16);
+  CHECK(data(shared).size() == 8);
   const std::vector<uint8_t> bytes = b.Finish();
   struct alignas(64) Line {
     uint8_t bytes[64];

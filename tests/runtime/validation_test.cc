@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,7 @@
 #include "qrt/kernels/reference.h"
 #include "qrt/qrt.h"
 #include "qrt/schema/model_builder.h"
-#include "qrt/schema/packed_shift.h"
+#include "qrt/schema/packed_deltas.h"
 #include "runtime/test_models.h"
 #include "util/random.h"
 
@@ -407,6 +408,72 @@ TEST_CASE("an int16 activation is rejected") {
   ExpectLoad(b, StatusCode::kBadType, {TensorRef(b, "maxpool"), "int16 activation"});
 }
 
+// Rewrites an INT16 bias as PACKED_INT32 (schema version 4) and returns its values.
+std::vector<int32_t> PackBias(ModelBuilder& b, std::string_view tensor) {
+  REQUIRE(TensorOf(b, tensor).type == ElementType::INT16);
+  std::vector<uint8_t>& bytes = BufferOf(b, tensor);
+  std::vector<int32_t> values(bytes.size() / 2);
+  for (size_t i = 0; i < values.size(); ++i) {
+    int16_t value;
+    std::memcpy(&value, bytes.data() + 2 * i, sizeof(value));
+    values[i] = value;
+  }
+  bytes = schema::PackDeltas(schema::kInt32Packing, std::span<const int32_t>(values));
+  TensorOf(b, tensor).type = ElementType::PACKED_INT32;
+  return values;
+}
+
+TEST_CASE("a packed int32 bias computes what the same bias in int16 computes") {
+  ModelBuilder narrow = EveryOperatorModel();
+  ModelBuilder packed = EveryOperatorModel();
+  PackBias(packed, "conv1.b");
+  PackBias(packed, "dw.b");
+  CHECK(RunOutputs(packed) == RunOutputs(narrow));
+}
+
+TEST_CASE("packed int32 data of the wrong size, of width 0 or 33 or a short header is rejected") {
+  ModelBuilder b = EveryOperatorModel();
+  PackBias(b, "conv1.b");
+  std::vector<uint8_t>& bytes = BufferOf(b, "conv1.b");
+  const std::vector<uint8_t> valid = bytes;
+  const std::string bias = TensorRef(b, "conv1.b");
+  bytes.push_back(0);
+  ExpectLoad(b, StatusCode::kBufferSizeMismatch,
+             {bias, "needs " + std::to_string(valid.size()) + " bytes of packed int32",
+              "holds " + std::to_string(bytes.size())});
+  bytes = valid;
+  bytes.pop_back();
+  ExpectLoad(b, StatusCode::kBufferSizeMismatch, {bias, "bytes of packed int32"});
+  bytes = valid;
+  bytes[4] = 33;
+  bytes.resize(schema::PackedBytes(schema::kInt32Packing, 8, 33));
+  ExpectLoad(b, StatusCode::kBufferSizeMismatch, {bias, "delta width 33 (in [1, 32])"});
+  // Width 0 would let 5 bytes stand for any number of values.
+  bytes.assign(valid.begin(), valid.begin() + 5);
+  bytes[4] = 0;
+  ExpectLoad(b, StatusCode::kBufferSizeMismatch, {bias, "delta width 0 (in [1, 32])"});
+  bytes.assign(valid.begin(), valid.begin() + 4);
+  ExpectLoad(b, StatusCode::kBufferSizeMismatch, {bias, "4 bytes, shorter than its 5-byte header"});
+  bytes.clear();
+  ExpectLoad(b, StatusCode::kBufferSizeMismatch, {bias, "0 bytes"});
+}
+
+TEST_CASE("a packed int32 value beyond int32 is rejected") {
+  ModelBuilder b = EveryOperatorModel();
+  PackBias(b, "conv1.b");
+  // Base 2^31 - 1 with 1-bit deltas: the first delta of 1 makes 2^31.
+  std::vector<uint8_t>& bytes = BufferOf(b, "conv1.b");
+  bytes = {0xFF, 0xFF, 0xFF, 0x7F, 1, 0x04};
+  ExpectLoad(b, StatusCode::kBadType,
+             {TensorRef(b, "conv1.b"), "packs value 2 as 2147483648, beyond int32"});
+}
+
+TEST_CASE("a packed int32 activation is rejected") {
+  ModelBuilder b = EveryOperatorModel();
+  TensorOf(b, "maxpool").type = ElementType::PACKED_INT32;
+  ExpectLoad(b, StatusCode::kBadType, {TensorRef(b, "maxpool"), "packed int32 activation"});
+}
+
 TEST_CASE("int4 weights packed without rounding each odd row up are rejected") {
   // dw.w is [8, 3, 3, 1]: 8 rows of K = 9 nibbles, 5 bytes each (not 72 / 2 = 36).
   ModelBuilder b = EveryOperatorModel();
@@ -709,7 +776,8 @@ TEST_CASE("mantissa and shift arrays of different lengths are rejected") {
 // conv1's shifts packed (schema version 4, Requantization.packed_shift).
 void UsePackedShifts(ModelBuilder& b) {
   schema::RequantizationT& requant = ConvRequant(b, "conv1");
-  requant.packed_shift = schema::PackShifts(requant.shift);
+  requant.packed_shift =
+      schema::PackDeltas(schema::kShiftPacking, std::span<const int8_t>(requant.shift));
   requant.shift.clear();
 }
 
@@ -747,7 +815,7 @@ TEST_CASE("packed shifts of the wrong size, of width 7 or with a 1-byte header a
               "for 8 multipliers"});
   packed = valid;
   packed[1] = 7;
-  packed.resize(schema::PackedShiftBytes(8, 7));
+  packed.resize(schema::PackedBytes(schema::kShiftPacking, 8, 7));
   ExpectLoad(b, StatusCode::kBadRequantization, {"of width 7", "width at most 6"});
   packed = {valid[0]};
   ExpectLoad(b, StatusCode::kBadRequantization, {"1 bytes of packed shifts for 8 multipliers"});
@@ -761,7 +829,7 @@ TEST_CASE("a packed shift outside [1, 62] is rejected") {
   ExpectLoad(b, StatusCode::kBadRequantization, {OpRef(b, OpIndex(b, "conv1")), "shift 0"});
   packed[0] = 62;
   packed[1] = 1;
-  packed.assign(schema::PackedShiftBytes(8, 1), 0);
+  packed.assign(schema::PackedBytes(schema::kShiftPacking, 8, 1), 0);
   packed[0] = 62;
   packed[1] = 1;
   packed[2] = 0x04;  // shift 2 is 63

@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "qrt/kernels/int4.h"
-#include "qrt/schema/packed_shift.h"
+#include "qrt/schema/packed_deltas.h"
 
 namespace qrt {
 namespace {
@@ -317,13 +319,17 @@ TEST_CASE("a hard activation LOOKUP is written with its parameters and no table"
   CheckClamp(&l->hard()->clamp(), -5, 90);
 }
 
+std::vector<uint8_t> PackShifts(const std::vector<int8_t>& shifts) {
+  return schema::PackDeltas(schema::kShiftPacking, std::span<const int8_t>(shifts));
+}
+
 TEST_CASE("packed shifts: the smallest shift, the delta width, then the deltas in that many bits") {
   const std::vector<int8_t> same(5, 31);
-  CHECK(schema::PackShifts(same) == std::vector<uint8_t>{31, 0});
+  CHECK(PackShifts(same) == std::vector<uint8_t>{31, 0});
   // Deltas 0..5 need 3 bits: 8 deltas in 3 bytes, least significant bit first.
   const std::vector<int8_t> shifts = {35, 40, 36, 37, 35, 38, 39, 35};
-  const std::vector<uint8_t> packed = schema::PackShifts(shifts);
-  REQUIRE(packed.size() == schema::PackedShiftBytes(shifts.size(), 3));
+  const std::vector<uint8_t> packed = PackShifts(shifts);
+  REQUIRE(packed.size() == schema::PackedBytes(schema::kShiftPacking, shifts.size(), 3));
   CHECK(packed.size() == 5);
   CHECK(packed[0] == 35);
   CHECK(packed[1] == 3);
@@ -331,15 +337,46 @@ TEST_CASE("packed shifts: the smallest shift, the delta width, then the deltas i
   CHECK(packed[2] == 0b01101000);
   for (size_t i = 0; i < shifts.size(); ++i) {
     CAPTURE(i);
-    CHECK(packed[0] + schema::PackedShiftDelta(packed, i) == shifts[i]);
+    CHECK(schema::PackedValue(schema::kShiftPacking, packed, i) == shifts[i]);
   }
   // The widest spread, 1 to 62, takes 6 bits.
   const std::vector<int8_t> wide = {62, 1, 17};
-  const std::vector<uint8_t> wide_packed = schema::PackShifts(wide);
-  CHECK(wide_packed[1] == schema::kMaxPackedShiftWidth);
+  const std::vector<uint8_t> wide_packed = PackShifts(wide);
+  CHECK(wide_packed[1] == schema::kShiftPacking.max_width);
   for (size_t i = 0; i < wide.size(); ++i) {
-    CHECK(wide_packed[0] + schema::PackedShiftDelta(wide_packed, i) == wide[i]);
+    CHECK(schema::PackedValue(schema::kShiftPacking, wide_packed, i) == wide[i]);
   }
+}
+
+TEST_CASE("packed int32: the smallest value in 4 bytes little-endian, the width, the deltas") {
+  const std::vector<int32_t> values = {-300, 100, -44, 211};
+  const std::vector<uint8_t> packed =
+      schema::PackDeltas(schema::kInt32Packing, std::span<const int32_t>(values));
+  // Deltas 0, 400, 256, 511 need 9 bits: 36 bits in 5 bytes after the 5-byte header.
+  REQUIRE(packed.size() == schema::PackedBytes(schema::kInt32Packing, values.size(), 9));
+  CHECK(packed.size() == 10);
+  CHECK(std::vector<uint8_t>(packed.begin(), packed.begin() + 5) ==
+        std::vector<uint8_t>{0xD4, 0xFE, 0xFF, 0xFF, 9});  // -300 = 0xFFFFFED4
+  // Delta 0 in bits 0-8, then 400 = 0b110010000 from bit 9: byte 6 holds its low 7 bits.
+  CHECK(packed[5] == 0);
+  CHECK(packed[6] == 0b00100000);
+  for (size_t i = 0; i < values.size(); ++i) {
+    CAPTURE(i);
+    CHECK(schema::PackedValue(schema::kInt32Packing, packed, i) == values[i]);
+  }
+  // The whole int32 range takes 32 bits; equal values take the least width, 1.
+  const std::vector<int32_t> extremes = {std::numeric_limits<int32_t>::max(),
+                                         std::numeric_limits<int32_t>::min()};
+  const std::vector<uint8_t> wide =
+      schema::PackDeltas(schema::kInt32Packing, std::span<const int32_t>(extremes));
+  CHECK(wide[4] == schema::kInt32Packing.max_width);
+  CHECK(wide.size() == 13);
+  for (size_t i = 0; i < extremes.size(); ++i) {
+    CHECK(schema::PackedValue(schema::kInt32Packing, wide, i) == extremes[i]);
+  }
+  const std::vector<int32_t> same(7, -5);
+  CHECK(schema::PackDeltas(schema::kInt32Packing, std::span<const int32_t>(same)) ==
+        std::vector<uint8_t>{0xFB, 0xFF, 0xFF, 0xFF, 1, 0});
 }
 
 TEST_CASE("each operator helper writes its type, operands and options") {
