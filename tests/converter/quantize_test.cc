@@ -13,7 +13,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <cstring>
 #include <random>
 
 #include "compact.h"
@@ -23,6 +22,7 @@
 #include "converter/reference/shape_inference.h"
 #include "multipliers.h"
 #include "qrt/qrt.h"
+#include "runtime/test_models.h"
 #include "weights.h"
 
 namespace qrt::converter {
@@ -145,13 +145,9 @@ Outcome Evaluate(TestGraph& t, const QuantizeOptions& options = {}) {
 
   const std::vector<uint8_t> bytes = builder.Finish();
   outcome.file_bytes = bytes.size();
-  struct alignas(64) Line {
-    uint8_t bytes[64];
-  };
-  std::vector<Line> storage((bytes.size() + 63) / 64);
-  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  const test::AlignedBytes aligned(bytes);
   std::shared_ptr<const Model> model;
-  Status s = Model::LoadBuffer(storage.data(), bytes.size(), &model);
+  Status s = Model::LoadBuffer(aligned.data(), aligned.size(), &model);
   REQUIRE_MESSAGE(s.ok(), s.ToString());
   std::unique_ptr<Session> session;
   REQUIRE(Session::Create(model, &session).ok());
@@ -616,13 +612,9 @@ TEST_CASE("int4 weight scales: MSE-optimal clipping beats max-abs on heavy tails
 // Runs `bytes` on fixed inputs and returns the dequantized outputs, for bit-exact
 // comparisons (equal int8 outputs dequantize to equal floats).
 std::vector<std::vector<float>> RunInt8(const Graph& g, const std::vector<uint8_t>& bytes) {
-  struct alignas(64) Line {
-    uint8_t bytes[64];
-  };
-  std::vector<Line> storage((bytes.size() + 63) / 64);
-  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  const test::AlignedBytes aligned(bytes);
   std::shared_ptr<const Model> model;
-  Status s = Model::LoadBuffer(storage.data(), bytes.size(), &model);
+  Status s = Model::LoadBuffer(aligned.data(), aligned.size(), &model);
   REQUIRE_MESSAGE(s.ok(), s.ToString());
   std::unique_ptr<Session> session;
   REQUIRE(Session::Create(model, &session).ok());
@@ -770,13 +762,9 @@ TEST_CASE("compaction: constants with identical bytes share one buffer") {
   CHECK(b.model().tensors[bias1]->buffer == b.model().tensors[bias2]->buffer);
   CHECK(b.model().tensors[w1]->buffer != b.model().tensors[bias1]->buffer);
   const std::vector<uint8_t> bytes = b.Finish();
-  struct alignas(64) Line {
-    uint8_t bytes[64];
-  };
-  std::vector<Line> storage((bytes.size() + 63) / 64);
-  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  const test::AlignedBytes aligned(bytes);
   std::shared_ptr<const Model> model;
-  const Status s = Model::LoadBuffer(storage.data(), bytes.size(), &model);
+  const Status s = Model::LoadBuffer(aligned.data(), aligned.size(), &model);
   CHECK_MESSAGE(s.ok(), s.ToString());
 }
 
@@ -816,13 +804,9 @@ TEST_CASE("compaction: int32 and int16 constants are packed only where that is s
   CHECK(tensors[shared]->type == schema::ElementType::INT16);
   CHECK(data(shared).size() == 8);
   const std::vector<uint8_t> bytes = b.Finish();
-  struct alignas(64) Line {
-    uint8_t bytes[64];
-  };
-  std::vector<Line> storage((bytes.size() + 63) / 64);
-  std::memcpy(storage.data(), bytes.data(), bytes.size());
+  const test::AlignedBytes aligned(bytes);
   std::shared_ptr<const Model> model;
-  const Status s = Model::LoadBuffer(storage.data(), bytes.size(), &model);
+  const Status s = Model::LoadBuffer(aligned.data(), aligned.size(), &model);
   CHECK_MESSAGE(s.ok(), s.ToString());
 }
 
