@@ -23,9 +23,14 @@ float weights up to a relative error far below the int8 step.
       [--sweep stages|groups|both] [--show-groups]
 
 `stages` runs: the full QDQ model, float weights, float activations, and float
-activations in one stage at a time (input, four backbone quarters, the squeeze-excite
-blocks, the neck's convolutions, SVTR's layer norms / linear layers / attention /
-residual adds / swish, the head's logits and softmax). `groups` removes each group's
+activations in one stage at a time (input, four backbone quarters, each quarter's
+activation-function inputs and outputs apart, the squeeze-excite blocks, the neck's
+convolutions, SVTR's layer norms / linear layers / attention / residual adds / swish,
+the head's logits and softmax). With --calib, each stage is also run with its
+activations quantized per channel rather than removed: every channel gets its own
+scale and zero point from its range on the calibration inputs (of the model with float
+activations), kept inside the tensor's own range, which asks what a per-channel int8
+activation format would recover. `groups` removes each group's
 quantization alone (--stage STAGE: only that stage's groups). Each row: exact-string and character accuracy against the labels
 (scripts/eval_ocr_rec.py's decoding), the change against the full QDQ model, and the
 share of lines decoded as float decodes them (less noisy than accuracy).
@@ -39,7 +44,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 ALIAS_OPS = {"Reshape", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Flatten"}
@@ -88,6 +93,12 @@ class QdqModel:
         if dq is None or dq.op_type != "DequantizeLinear":
             return None
         return self.group_of.get(dq.input[0][:-2])
+
+    def feeds_activation(self, root):
+        """Whether a HardSwish or HardSigmoid reads group `root`'s dequantized value."""
+        readers = [c for d in self.consumers.get(root + "_q", []) if d.op_type == "DequantizeLinear"
+                   for c in self.consumers.get(d.output[0], [])]
+        return any(c.op_type in ("HardSwish", "HardSigmoid") for c in readers)
 
     def root_op(self, root):
         """The operator that computes group `root` ("input" for a graph input)."""
@@ -172,6 +183,78 @@ def variant(qdq, float_groups, float_weights_too, original_inits):
     return model, missing
 
 
+def channel_ranges(qdq, roots, args, shapes):
+    """Per-channel (min, max) over the calibration inputs of each rank-4 group in `roots`,
+    from the model with float activations (its values are what the ranges must hold)."""
+    roots = [r for r in roots if len(shapes.get(r, [])) == 4]
+    if not roots:
+        return {}
+    model, _ = variant(qdq, list(qdq.order), False, {})
+    g = model.graph
+    parts = []
+    for r in roots:
+        for op in ("ReduceMin", "ReduceMax"):
+            parts.append(f"{r}_{op}")
+            g.node.append(helper.make_node(op, [r], [parts[-1]], axes=[0, 2, 3], keepdims=0))
+    g.node.append(helper.make_node("Concat", parts, ["channel_ranges"], axis=0))
+    del g.output[:]
+    g.output.append(helper.make_tensor_value_info("channel_ranges", TensorProto.FLOAT, None))
+    work = args.work / "channel_ranges"
+    work.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, work / "model.onnx")
+    ran = subprocess.run(["node", str(REPO / "bench" / "ort" / "run_model.mjs"), str(work / "model.onnx"),
+                          "--optimization", "disabled", "--input", str(args.calib), "--output-dir",
+                          str(work / "out")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if ran.returncode != 0:
+        sys.exit(f"qdq_attribution.py: channel ranges: run_model.mjs failed:\n{ran.stderr}")
+    values = np.stack([np.load(f).reshape(-1) for f in sorted((work / "out").glob("*.npy"))])
+    shutil.rmtree(work)
+    lo, hi = values.min(0), values.max(0)
+    ranges, offset = {}, 0
+    for r in roots:
+        c = shapes[r][1]
+        ranges[r] = (lo[offset:offset + c], hi[offset + c:offset + 2 * c])
+        offset += 2 * c
+    return ranges
+
+
+def per_channel_variant(qdq, roots, ranges):
+    """A copy of the QDQ model with each group of `roots` that `ranges` covers quantized
+    per channel: asymmetric, each channel's range (with 0) clipped to the tensor's. The
+    group's renamings lose their own quantization (in qrt they share the root's, so the
+    root's rounding is the group's only one)."""
+    model = onnx.ModelProto()
+    model.CopyFrom(qdq.model)
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    for root in roots:
+        if root not in ranges:
+            continue
+        for name in qdq.groups[root]:
+            nodes = [n for n in g.node if (n.op_type == "QuantizeLinear" and n.output[0] == name + "_q") or
+                     (n.op_type == "DequantizeLinear" and n.input[0] == name + "_q")]
+            if name != root:
+                for n in nodes:
+                    to_identity(n)
+                continue
+            scale = float(numpy_helper.to_array(inits[nodes[0].input[1]]))
+            zero = numpy_helper.to_array(inits[nodes[0].input[2]])
+            info = np.iinfo(zero.dtype)
+            tensor_lo = scale * (info.min - float(zero))
+            tensor_hi = scale * (info.max - float(zero))
+            lo = np.clip(np.minimum(ranges[root][0], 0), tensor_lo, 0)
+            hi = np.clip(np.maximum(ranges[root][1], 0), 0, tensor_hi)
+            scales = np.maximum((hi - lo) / (info.max - info.min), 1e-12)
+            zeros = np.clip(np.round(info.min - lo / scales), info.min, info.max).astype(zero.dtype)
+            g.initializer.extend([numpy_helper.from_array(scales.astype(np.float32), name + "_channel_scale"),
+                                  numpy_helper.from_array(zeros, name + "_channel_zero")])
+            for n in nodes:
+                n.input[1], n.input[2] = name + "_channel_scale", name + "_channel_zero"
+                del n.attribute[:]
+                n.attribute.append(helper.make_attribute("axis", 1))
+    return model
+
+
 def stages(qdq):
     """Stage name -> group roots, from the graph's structure (PP-OCRv4's recognizer)."""
     ops = {root: qdq.root_op(root) for root in qdq.order}
@@ -188,7 +271,11 @@ def stages(qdq):
     backbone = [r for r in order[1:pool + 1] if r not in se]
     quarter = (len(backbone) + 3) // 4
     for k in range(4):
-        result[f"backbone {k + 1}/4"] = backbone[k * quarter:(k + 1) * quarter]
+        roots = backbone[k * quarter:(k + 1) * quarter]
+        result[f"backbone {k + 1}/4"] = roots
+        # The tensors HardSwish/HardSigmoid read (qrt's LOOKUP inputs) and the others.
+        result[f"backbone {k + 1}/4 activation inputs"] = [r for r in roots if qdq.feeds_activation(r)]
+        result[f"backbone {k + 1}/4 other tensors"] = [r for r in roots if not qdq.feeds_activation(r)]
     result["squeeze-excite"] = sorted(se, key=order.index)
     result["neck convs"] = order[pool + 1:ln[0]] + order[ln[-1] + 1:gemms[-1]]
     svtr = order[ln[0]:ln[-1] + 1]
@@ -248,6 +335,8 @@ def main():
     parser.add_argument("--sweep", choices=["stages", "groups", "both"], default="stages")
     parser.add_argument("--stage", action="append", default=[],
                         help="with --sweep groups/both: only this stage's groups (repeatable)")
+    parser.add_argument("--calib", type=pathlib.Path,
+                        help="calibration inputs: also run each stage with per-channel activations")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--show-groups", action="store_true", help="list each stage's groups")
     parser.add_argument("--dict", type=pathlib.Path, default=REPO / "models" / "ppocr_keys_v1.txt")
@@ -267,6 +356,13 @@ def main():
                    ("float activations", list(qdq.order), False)]
     if args.sweep in ("stages", "both"):
         experiments += [(f"float {stage}", roots, False) for stage, roots in stage_map.items()]
+        if args.calib:
+            inferred = onnx.shape_inference.infer_shapes(qdq.model).graph
+            shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+                      for v in list(inferred.value_info) + list(inferred.input)}
+            ranges = channel_ranges(qdq, list(qdq.order), args, shapes)
+            experiments += [(f"per-channel {stage}", roots, ranges) for stage, roots in stage_map.items()
+                            if any(r in ranges for r in roots)]
     if args.sweep in ("groups", "both"):
         unknown = [stage for stage in args.stage if stage not in stage_map]
         if unknown:
@@ -275,10 +371,13 @@ def main():
         experiments += [(f"float {root} ({qdq.root_op(root)})", [root], False) for root in roots]
     base = None
     print(f"{'experiment':<52} {'exact':>7} {'char':>7} {'d exact':>8} {'d char':>7} {'=float':>7}")
-    for name, roots, weights in experiments:
-        model, missing = variant(qdq, roots, weights, original)
-        if missing:
-            print(f"  (no float weights found for {', '.join(missing)}: left int8)")
+    for name, roots, how in experiments:
+        if isinstance(how, dict):  # per-channel ranges
+            model = per_channel_variant(qdq, roots, how)
+        else:
+            model, missing = variant(qdq, roots, how, original)
+            if missing:
+                print(f"  (no float weights found for {', '.join(missing)}: left int8)")
         exact, char, agree = run(model, name, args, evaluation, labels, float_texts)
         if base is None:
             base = (exact, char)
