@@ -18,6 +18,7 @@
 #include "converter/reference/executor.h"
 #include "converter/reference/shape_inference.h"
 #include "evaluate.h"
+#include "generated_graphs.h"
 #include "mixed_precision.h"
 
 namespace qrt::converter {
@@ -27,31 +28,11 @@ constexpr int64_t kInC = 16;
 constexpr int64_t kOutC = 4;
 constexpr int64_t kSide = 6;
 
-// Inputs uniform in [0.5, 1.5), seeded by the sample's index (and `seed`, so that
-// calibration and evaluation samples differ).
-class UniformSource : public calib::CalibrationSource {
- public:
-  UniformSource(size_t count, unsigned seed) : count_(count), seed_(seed) {}
-  size_t size() const override { return count_; }
-  Status Read(size_t index, std::vector<calib::CalibTensor>* sample) override {
-    std::mt19937 rng(seed_ * 1000 + static_cast<unsigned>(index));
-    std::uniform_real_distribution<float> uniform(0.5f, 1.5f);
-    calib::CalibTensor x{{1, kInC, kSide, kSide}, {}};
-    x.values.resize(static_cast<size_t>(kInC * kSide * kSide));
-    for (float& v : x.values) v = uniform(rng);
-    *sample = {std::move(x)};
-    return Status::Ok();
-  }
+using test::AddConstant;
 
- private:
-  size_t count_;
-  unsigned seed_;
-};
-
-void AddConstant(Graph* graph, const std::string& name, Shape shape, std::vector<float> values) {
-  Tensor& t = graph->GetOrAddTensor(name);
-  t.shape = shape;
-  t.constant = TensorData::FromVector(std::move(shape), values);
+// Inputs uniform in [0.5, 1.5); `seed` keeps calibration and evaluation samples apart.
+test::UniformSource Inputs(size_t count, unsigned seed) {
+  return test::UniformSource({1, kInC, kSide, kSide}, 0.5f, 1.5f, count, seed);
 }
 
 // A 3x3 convolution without bias whose int8 weights all round up (see above).
@@ -100,7 +81,7 @@ double LargestMeanError(const Graph& reference, const Graph& emitted,
   REQUIRE(model.Load(builder.Finish()).ok());
   std::unique_ptr<Session> session;
   REQUIRE(Session::Create(model.model(), &session).ok());
-  UniformSource held_out(16, 2);
+  test::UniformSource held_out = Inputs(16, 2);
   std::vector<double> error(kOutC, 0);
   std::vector<double> count(kOutC, 0);
   for (size_t s = 0; s < held_out.size(); ++s) {
@@ -134,7 +115,7 @@ TEST_CASE("a conv's rounding bias is taken out of its new bias") {
   AddBiasedConv(&graph, "conv", "x", "y");
   graph.outputs = {"y"};
   REQUIRE(InferShapes(&graph).ok());
-  UniformSource calibration(8, 1);
+  test::UniformSource calibration = Inputs(8, 1);
   const ActivationQuantMap quant = Calibrate(graph, &calibration);
 
   Graph corrected = graph;
@@ -172,7 +153,7 @@ TEST_CASE("a chain is corrected in order, and under a fused ReLU only unclamped 
   graph.nodes.push_back(std::move(conv2));
   graph.outputs = {"y"};
   REQUIRE(InferShapes(&graph).ok());
-  UniformSource calibration(8, 1);
+  test::UniformSource calibration = Inputs(8, 1);
   const ActivationQuantMap quant = Calibrate(graph, &calibration);
 
   Graph corrected = graph;
@@ -195,7 +176,7 @@ TEST_CASE("independent convs share a round; a graph without any is left alone") 
   AddBiasedConv(&graph, "b", "x", "yb");
   graph.outputs = {"ya", "yb"};
   REQUIRE(InferShapes(&graph).ok());
-  UniformSource calibration(4, 1);
+  test::UniformSource calibration = Inputs(4, 1);
   const ActivationQuantMap quant = Calibrate(graph, &calibration);
   BiasCorrectionReport report;
   REQUIRE(CorrectBiases(quant, QuantizeOptions(), &calibration, &graph, &report).ok());

@@ -6,13 +6,12 @@
 
 #include <doctest/doctest.h>
 
-#include <random>
-
 #include "calibrate.h"
 #include "converter/ir/fused_clamp.h"
 #include "converter/reference/executor.h"
 #include "converter/reference/shape_inference.h"
 #include "evaluate.h"
+#include "generated_graphs.h"
 #include "mixed_precision.h"
 
 namespace qrt::converter {
@@ -23,30 +22,11 @@ constexpr int64_t kSide = 8;
 // The 1x1 convolution's diagonal: output channel c is input channel c times this.
 constexpr float kChannelScale[kC] = {1.0f, 0.2f, 0.05f, 0.01f};
 
-// Inputs uniform in [-1, 1), seeded by the sample's index and `seed`.
-class UniformSource : public calib::CalibrationSource {
- public:
-  UniformSource(size_t count, unsigned seed) : count_(count), seed_(seed) {}
-  size_t size() const override { return count_; }
-  Status Read(size_t index, std::vector<calib::CalibTensor>* sample) override {
-    std::mt19937 rng(seed_ * 1000 + static_cast<unsigned>(index));
-    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-    calib::CalibTensor x{{1, kC, kSide, kSide}, {}};
-    x.values.resize(static_cast<size_t>(kC * kSide * kSide));
-    for (float& v : x.values) v = uniform(rng);
-    *sample = {std::move(x)};
-    return Status::Ok();
-  }
+using test::AddConstant;
 
- private:
-  size_t count_;
-  unsigned seed_;
-};
-
-void AddConstant(Graph* graph, const std::string& name, Shape shape, std::vector<float> values) {
-  Tensor& t = graph->GetOrAddTensor(name);
-  t.shape = shape;
-  t.constant = TensorData::FromVector(std::move(shape), values);
+// Inputs uniform in [-1, 1); `seed` keeps calibration and evaluation samples apart.
+test::UniformSource Inputs(size_t count, unsigned seed) {
+  return test::UniformSource({1, kC, kSide, kSide}, -1.0f, 1.0f, count, seed);
 }
 
 // x -> 1x1 conv "pointwise" -> y -> 3x3 depthwise conv "depthwise" -> z.
@@ -107,7 +87,7 @@ std::map<std::string, TensorData> RunFloat(const Graph& graph, calib::Calibratio
 // (calibrated with mse), against the float graph, on held-out inputs. The whole
 // tensor's SQNR would hide it: the widest channel dominates its energy.
 double NarrowChannelSqnr(const Graph& graph) {
-  UniformSource calibration(8, 1);
+  test::UniformSource calibration = Inputs(8, 1);
   calib::CalibrationMethod method;
   REQUIRE(calib::ParseCalibrationMethod("mse", &method).ok());
   CalibrationResult result;
@@ -120,7 +100,7 @@ double NarrowChannelSqnr(const Graph& graph) {
   REQUIRE(model.Load(builder.Finish()).ok());
   std::unique_ptr<Session> session;
   REQUIRE(Session::Create(model.model(), &session).ok());
-  UniformSource held_out(8, 2);
+  test::UniformSource held_out = Inputs(8, 2);
   SqnrMeter meter;
   constexpr size_t kPlane = kSide * kSide;
   for (size_t s = 0; s < held_out.size(); ++s) {
@@ -142,13 +122,13 @@ double NarrowChannelSqnr(const Graph& graph) {
 TEST_CASE("equalization keeps the float model and stretches the narrow channels") {
   const Graph original = PairGraph();
   Graph graph = original;
-  UniformSource calibration(8, 1);
+  test::UniformSource calibration = Inputs(8, 1);
   DepthwiseEqualizationReport report;
   const Status status = EqualizeDepthwiseInputs(&calibration, &graph, &report);
   REQUIRE_MESSAGE(status.ok(), status.ToString());
   CHECK(report.pairs == 1);
 
-  UniformSource held_out(4, 2);
+  test::UniformSource held_out = Inputs(4, 2);
   for (size_t s = 0; s < held_out.size(); ++s) {
     const auto before = RunFloat(original, &held_out, s);
     const auto after = RunFloat(graph, &held_out, s);
@@ -177,7 +157,7 @@ TEST_CASE("equalization keeps the float model and stretches the narrow channels"
 TEST_CASE("equalization raises the narrow channels' int8 SQNR") {
   Graph graph = PairGraph();
   const double before = NarrowChannelSqnr(graph);
-  UniformSource calibration(8, 1);
+  test::UniformSource calibration = Inputs(8, 1);
   DepthwiseEqualizationReport report;
   REQUIRE(EqualizeDepthwiseInputs(&calibration, &graph, &report).ok());
   const double after = NarrowChannelSqnr(graph);
@@ -187,37 +167,31 @@ TEST_CASE("equalization raises the narrow channels' int8 SQNR") {
   CHECK(after > before + 15);
 }
 
+// Runs the pass on `graph` and returns how many pairs it equalized; the graph's
+// weights must then be the ones it started with.
+int Equalize(Graph* graph) {
+  test::UniformSource calibration = Inputs(2, 1);
+  DepthwiseEqualizationReport report;
+  REQUIRE(EqualizeDepthwiseInputs(&calibration, graph, &report).ok());
+  CHECK(graph->nodes[0].inputs[1] == "pointwise.w");
+  return report.pairs;
+}
+
 TEST_CASE("pairs the tensor's other readers or an activation would see are left alone") {
-  SUBCASE("the tensor is also a graph output") {
-    Graph graph = PairGraph();
-    graph.outputs.push_back("y");
-    UniformSource calibration(2, 1);
-    DepthwiseEqualizationReport report;
-    REQUIRE(EqualizeDepthwiseInputs(&calibration, &graph, &report).ok());
-    CHECK(report.pairs == 0);
-    CHECK(graph.nodes[0].inputs[1] == "pointwise.w");
-  }
+  Graph graph = PairGraph();
+  SUBCASE("the tensor is also a graph output") { graph.outputs.push_back("y"); }
   SUBCASE("the convolution has a fused ReLU6") {
-    Graph graph = PairGraph();
     graph.nodes[0].attributes[kFusedClampMin] = 0.0f;
     graph.nodes[0].attributes[kFusedClampMax] = 6.0f;
-    UniformSource calibration(2, 1);
-    DepthwiseEqualizationReport report;
-    REQUIRE(EqualizeDepthwiseInputs(&calibration, &graph, &report).ok());
-    CHECK(report.pairs == 0);
-    CHECK(graph.nodes[1].inputs[1] == "depthwise.w");
   }
   SUBCASE("the reader is a grouped, not depthwise, convolution") {
-    Graph graph = PairGraph();
     graph.nodes[1].attributes["group"] = int64_t{2};
-    std::vector<float> w(kC * 2 * 9, 0.1f);
-    AddConstant(&graph, "grouped.w", {kC, 2, 3, 3}, w);
+    AddConstant(&graph, "grouped.w", {kC, 2, 3, 3}, std::vector<float>(kC * 2 * 9, 0.1f));
     graph.nodes[1].inputs[1] = "grouped.w";
-    UniformSource calibration(2, 1);
-    DepthwiseEqualizationReport report;
-    REQUIRE(EqualizeDepthwiseInputs(&calibration, &graph, &report).ok());
-    CHECK(report.pairs == 0);
   }
+  const std::string reader_weights = graph.nodes[1].inputs[1];
+  CHECK(Equalize(&graph) == 0);
+  CHECK(graph.nodes[1].inputs[1] == reader_weights);
 }
 
 }  // namespace

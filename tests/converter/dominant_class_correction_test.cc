@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include "calibrate.h"
+#include "generated_graphs.h"
 
 namespace qrt::converter {
 namespace {
@@ -38,11 +39,7 @@ class RowSource : public calib::CalibrationSource {
   }
 };
 
-void AddConstant(Graph* graph, const std::string& name, Shape shape, std::vector<float> values) {
-  Tensor& t = graph->GetOrAddTensor(name);
-  t.shape = shape;
-  t.constant = TensorData::FromVector(std::move(shape), values);
-}
+using test::AddConstant;
 
 // x [kRows, 2] -> Gemm (logits x0, x1, -10) -> Softmax when `softmax`.
 Graph Classifier(bool softmax) {
