@@ -116,12 +116,16 @@ void BuildPanel(const Conv2DParams& p, const int8_t* input, const PanelRange& ra
     const int y = m / p.out_w % p.out_h;
     const int n = m / p.out_w / p.out_h;
     PanelValue<kInt4>* row = panel + r * kKc;
+    // The kernel position (ky, kx) and channel i of value k, stepped along with k:
+    // no division per position (a stem with 3 input channels has 9 per 27 values).
+    const int first_position = range.k_begin / group_in_c;
+    int i = range.k_begin - first_position * group_in_c;
+    int ky = first_position / p.kernel_w;
+    int kx = first_position - ky * p.kernel_w;
     for (int k = range.k_begin; k < range.k_end;) {
-      const int position = k / group_in_c;  // ky * kernel_w + kx
-      const int i = k - position * group_in_c;
       const int count = Min(group_in_c - i, range.k_end - k);
-      const int iy = y * p.stride_h - p.pad_top + position / p.kernel_w * p.dilation_h;
-      const int ix = x * p.stride_w - p.pad_left + position % p.kernel_w * p.dilation_w;
+      const int iy = y * p.stride_h - p.pad_top + ky * p.dilation_h;
+      const int ix = x * p.stride_w - p.pad_left + kx * p.dilation_w;
       PanelValue<kInt4>* dst = row + (k - range.k_begin);
       if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) {
         FillSpan<kInt4>(outside, count, dst);
@@ -131,6 +135,11 @@ void BuildPanel(const Conv2DParams& p, const int8_t* input, const PanelRange& ra
                            dst);
       }
       k += count;
+      i = 0;
+      if (++kx == p.kernel_w) {
+        kx = 0;
+        ++ky;
+      }
     }
     FillSpan<kInt4>(0, padded - length, row + length);
   }
