@@ -117,8 +117,10 @@ def float_weights(original, dq_node, inits):
     shape[axis] = -1
     deq = q * scale.reshape(shape) if scale.ndim else q * scale
     base = dq_node.input[0].removesuffix("_quantized")
-    while base.endswith("_folded"):
-        base = base.removesuffix("_folded")
+    # Folding and depthwise equalization rename the weights they rescale per output
+    # channel; the least-squares factor below undoes either.
+    while base.endswith(("_folded", "_equalized")):
+        base = base.removesuffix("_folded").removesuffix("_equalized")
     if base not in original:
         return None
     w = numpy_helper.to_array(original[base]).astype(np.float64)
