@@ -10,10 +10,9 @@
 #include "resize_coordinate.h"
 
 namespace qrt::kernels::ref {
-namespace {
 
-// Source index along one axis.
-int SourceIndex(int x, int in, int out, CoordinateTransform transform, NearestRounding rounding) {
+int NearestSourceIndex(int x, int in, int out, CoordinateTransform transform,
+                       NearestRounding rounding) {
   const auto [num, den] = SourceCoordinate(x, in, out, transform);
   int64_t i = 0;
   switch (rounding) {
@@ -33,14 +32,12 @@ int SourceIndex(int x, int in, int out, CoordinateTransform transform, NearestRo
   return static_cast<int>(std::clamp<int64_t>(i, 0, in - 1));
 }
 
-}  // namespace
-
 void ResizeNearest(const ResizeNearestParams& p, const int8_t* input, int8_t* output) {
   for (int n = 0; n < p.batch; ++n) {
     for (int y = 0; y < p.out_h; ++y) {
-      const int iy = SourceIndex(y, p.in_h, p.out_h, p.transform, p.rounding);
+      const int iy = NearestSourceIndex(y, p.in_h, p.out_h, p.transform, p.rounding);
       for (int x = 0; x < p.out_w; ++x) {
-        const int ix = SourceIndex(x, p.in_w, p.out_w, p.transform, p.rounding);
+        const int ix = NearestSourceIndex(x, p.in_w, p.out_w, p.transform, p.rounding);
         const int8_t* in = input + ((int64_t{n} * p.in_h + iy) * p.in_w + ix) * p.channels;
         int8_t* out = output + ((int64_t{n} * p.out_h + y) * p.out_w + x) * p.channels;
         for (int c = 0; c < p.channels; ++c) out[c] = in[c];

@@ -226,6 +226,9 @@ void Lookup(const LookupParams& p, const int8_t* input, int8_t* output) {
              });
 }
 
+// Concat's stack chunk for inputs with short rows.
+constexpr int64_t kConcatChunkBytes = 4096;
+
 template <class A>
 void Concat(const ConcatParams& p, const int8_t* const* inputs, int8_t* output) {
   constexpr int kLanes = static_cast<int>(I32<A>::size);
@@ -236,6 +239,7 @@ void Concat(const ConcatParams& p, const int8_t* const* inputs, int8_t* output) 
   int64_t row_begin = 0;
   for (int i = 0; i < p.num_inputs; ++i) {
     const int64_t in_row = int64_t{p.axis_sizes[i]} * p.inner;
+    if (in_row == 0) continue;
     // Not ChannelRequant::At: an inline function of a shared header (ODR).
     const Dyadic d{p.requant.multiplier[i], p.requant.shift[i]};
     const int8_t* in = inputs[i];
@@ -250,14 +254,71 @@ void Concat(const ConcatParams& p, const int8_t* const* inputs, int8_t* output) 
       MakeRequantPlan(d, p.output_zero_point, INT8_MIN, INT8_MAX, &plan);  // always in domain
       const VectorRequant<A> requant(plan);
       const I32<A> zero_point(p.zero_points[i]);
-      for (int64_t o = 0; o < p.outer; ++o) {
-        ForEachRun(in_row, kLanes, in + o * in_row, output + o * out_row + row_begin,
-                   [&](const int8_t* x, int8_t* y) {
-                     Ops<A>::StoreI8(y, requant(Ops<A>::LoadI8(x) - zero_point));
-                   });
+      const auto step = [&](const int8_t* x, int8_t* y) {
+        Ops<A>::StoreI8(y, requant(Ops<A>::LoadI8(x) - zero_point));
+      };
+      if (in_row * 2 > kConcatChunkBytes) {
+        for (int64_t o = 0; o < p.outer; ++o) {
+          ForEachRun(in_row, kLanes, in + o * in_row, output + o * out_row + row_begin, step);
+        }
+      } else {
+        // Short rows (a channel concat of a few channels per pixel): the input's rows
+        // are contiguous, so runs of them are requantized in whole vectors into a
+        // stack chunk and then copied to their places, rather than each row paying
+        // for a partial vector.
+        alignas(64) int8_t chunk[kConcatChunkBytes];
+        const int64_t chunk_rows = kConcatChunkBytes / in_row;
+        for (int64_t o = 0; o < p.outer; o += chunk_rows) {
+          const int64_t rows = p.outer - o < chunk_rows ? p.outer - o : chunk_rows;
+          ForEachRun(rows * in_row, kLanes, in + o * in_row, chunk, step);
+          for (int64_t r = 0; r < rows; ++r) {
+            std::memcpy(output + (o + r) * out_row + row_begin, chunk + r * in_row,
+                        static_cast<size_t>(in_row));
+          }
+        }
       }
     }
     row_begin += in_row;
+  }
+}
+
+// ResizeNearest's widest output row for the fast kernel (its source columns sit in
+// a stack array); wider ones take the reference.
+constexpr int kResizeNearestMaxColumns = 4096;
+
+// The reference's copies, in whole pixels and rows: each output pixel is one input
+// pixel's channels, found through source columns computed once per call (the
+// reference computes them per pixel), and an output row that reads the same input
+// row as the one before it is a copy of that row (upsampling by k repeats each row
+// k times).
+template <class A>
+void ResizeNearest(const ResizeNearestParams& p, const int8_t* input, int8_t* output) {
+  if (p.out_w > kResizeNearestMaxColumns) {
+    ref::ResizeNearest(p, input, output);
+    return;
+  }
+  int32_t columns[kResizeNearestMaxColumns];
+  for (int x = 0; x < p.out_w; ++x) {
+    columns[x] = ref::NearestSourceIndex(x, p.in_w, p.out_w, p.transform, p.rounding);
+  }
+  const auto pixel = static_cast<size_t>(p.channels);
+  const int64_t in_row = int64_t{p.in_w} * p.channels;
+  const int64_t out_row = int64_t{p.out_w} * p.channels;
+  for (int n = 0; n < p.batch; ++n) {
+    int previous = -1;
+    for (int y = 0; y < p.out_h; ++y) {
+      const int iy = ref::NearestSourceIndex(y, p.in_h, p.out_h, p.transform, p.rounding);
+      int8_t* out = output + (int64_t{n} * p.out_h + y) * out_row;
+      if (iy == previous) {
+        std::memcpy(out, out - out_row, static_cast<size_t>(out_row));
+        continue;
+      }
+      const int8_t* in = input + (int64_t{n} * p.in_h + iy) * in_row;
+      for (int x = 0; x < p.out_w; ++x) {
+        std::memcpy(out + int64_t{x} * p.channels, in + int64_t{columns[x]} * p.channels, pixel);
+      }
+      previous = iy;
+    }
   }
 }
 

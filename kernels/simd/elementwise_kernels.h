@@ -19,6 +19,7 @@ void qs8_mul__avx2(const MulParams& p, const int8_t* a, const int8_t* b, int8_t*
 void qs8_max_pool2d__avx2(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_average_pool2d__avx2(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_concat__avx2(const ConcatParams& p, const int8_t* const* inputs, int8_t* output);
+void x8_resize_nearest__avx2(const ResizeNearestParams& p, const int8_t* input, int8_t* output);
 void x8_lookup__avx2(const LookupParams& p, const int8_t* input, int8_t* output);
 void qs8_softmax__avx2(const SoftmaxParams& p, const int8_t* input, int8_t* output);
 void f32_qs8_quantize__avx2(const QuantizeParams& p, const float* input, int8_t* output);
@@ -32,6 +33,7 @@ void qs8_mul__avx512bw(const MulParams& p, const int8_t* a, const int8_t* b, int
 void qs8_max_pool2d__avx512bw(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_average_pool2d__avx512bw(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_concat__avx512bw(const ConcatParams& p, const int8_t* const* inputs, int8_t* output);
+void x8_resize_nearest__avx512bw(const ResizeNearestParams& p, const int8_t* input, int8_t* output);
 // The vpshufb lookup, and the vpermi2b one that the dispatch table takes instead
 // where the CPU has AVX-512 VBMI (CpuFeatures::avx512_vbmi).
 void x8_lookup__avx512bw(const LookupParams& p, const int8_t* input, int8_t* output);
@@ -48,6 +50,7 @@ void qs8_mul__neon(const MulParams& p, const int8_t* a, const int8_t* b, int8_t*
 void qs8_max_pool2d__neon(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_average_pool2d__neon(const Pool2DParams& p, const int8_t* input, int8_t* output);
 void qs8_concat__neon(const ConcatParams& p, const int8_t* const* inputs, int8_t* output);
+void x8_resize_nearest__neon(const ResizeNearestParams& p, const int8_t* input, int8_t* output);
 void x8_lookup__neon(const LookupParams& p, const int8_t* input, int8_t* output);
 void qs8_softmax__neon(const SoftmaxParams& p, const int8_t* input, int8_t* output);
 void f32_qs8_quantize__neon(const QuantizeParams& p, const float* input, int8_t* output);

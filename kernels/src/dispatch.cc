@@ -60,6 +60,7 @@ struct ElementwiseKernels {
   Pool2DFn max_pool2d;
   Pool2DFn average_pool2d;
   ConcatFn concat;
+  ResizeNearestFn resize_nearest;
   LookupFn lookup;
   SoftmaxFn softmax;
   QuantizeFn quantize;
@@ -72,6 +73,7 @@ struct ElementwiseKernels {
   t.max_pool2d = {k.max_pool2d, isa};
   t.average_pool2d = {k.average_pool2d, isa};
   t.concat = {k.concat, isa};
+  t.resize_nearest = {k.resize_nearest, isa};
   t.lookup = {k.lookup, isa};
   t.softmax = {k.softmax, isa};
   t.quantize = {k.quantize, isa};
@@ -149,28 +151,30 @@ KernelTable SelectKernels(Isa max_isa) {
   // kAvx2, AVX-512 over it on kAvx512Vnni, NEON on every Arm path.
 #if QRT_HAVE_AVX2_ELEMENTWISE
   if (max_isa == Isa::kAvx2 || max_isa == Isa::kAvx512Vnni) {
-    OverlayElementwise(t, Isa::kAvx2,
-                       {qs8_add__avx2, qs8_mul__avx2, qs8_max_pool2d__avx2,
-                        qs8_average_pool2d__avx2, qs8_concat__avx2, x8_lookup__avx2,
-                        qs8_softmax__avx2, f32_qs8_quantize__avx2, qs8_f32_dequantize__avx2});
+    OverlayElementwise(
+        t, Isa::kAvx2,
+        {qs8_add__avx2, qs8_mul__avx2, qs8_max_pool2d__avx2, qs8_average_pool2d__avx2,
+         qs8_concat__avx2, x8_resize_nearest__avx2, x8_lookup__avx2, qs8_softmax__avx2,
+         f32_qs8_quantize__avx2, qs8_f32_dequantize__avx2});
   }
 #endif
 #if QRT_HAVE_AVX512_ELEMENTWISE
   if (max_isa == Isa::kAvx512Vnni) {
-    OverlayElementwise(
-        t, Isa::kAvx512Vnni,
-        {qs8_add__avx512bw, qs8_mul__avx512bw, qs8_max_pool2d__avx512bw,
-         qs8_average_pool2d__avx512bw, qs8_concat__avx512bw, x8_lookup__avx512bw,
-         qs8_softmax__avx512bw, f32_qs8_quantize__avx512bw, qs8_f32_dequantize__avx512bw});
+    OverlayElementwise(t, Isa::kAvx512Vnni,
+                       {qs8_add__avx512bw, qs8_mul__avx512bw, qs8_max_pool2d__avx512bw,
+                        qs8_average_pool2d__avx512bw, qs8_concat__avx512bw,
+                        x8_resize_nearest__avx512bw, x8_lookup__avx512bw, qs8_softmax__avx512bw,
+                        f32_qs8_quantize__avx512bw, qs8_f32_dequantize__avx512bw});
     if (DetectCpuFeatures().avx512_vbmi) t.lookup.fn = x8_lookup__avx512vbmi;
   }
 #endif
 #if QRT_HAVE_NEON_ELEMENTWISE
   if (max_isa == Isa::kNeon || max_isa == Isa::kNeonDot) {
-    OverlayElementwise(t, Isa::kNeon,
-                       {qs8_add__neon, qs8_mul__neon, qs8_max_pool2d__neon,
-                        qs8_average_pool2d__neon, qs8_concat__neon, x8_lookup__neon,
-                        qs8_softmax__neon, f32_qs8_quantize__neon, qs8_f32_dequantize__neon});
+    OverlayElementwise(
+        t, Isa::kNeon,
+        {qs8_add__neon, qs8_mul__neon, qs8_max_pool2d__neon, qs8_average_pool2d__neon,
+         qs8_concat__neon, x8_resize_nearest__neon, x8_lookup__neon, qs8_softmax__neon,
+         f32_qs8_quantize__neon, qs8_f32_dequantize__neon});
   }
 #endif
   return t;

@@ -1,12 +1,11 @@
 // The xsimd elementwise and pooling kernels (kernels/simd/) of every path this
 // build has and this CPU runs, against the reference kernels, byte for byte (bit
 // for bit for Dequantize's floats): Add, Mul, MaxPool2D, AveragePool2D, Concat,
-// Lookup, Quantize, Dequantize, Softmax, on random shapes (sizes that are no multiple of
-// any vector, broadcasts, empty tensors) and random quantizations up to the
-// extremes of requant.h's invariants. Inputs end where an inaccessible page
-// begins and outputs are followed by canaries, so reads past an input fault and
-// stray writes are caught. The last test case fails if a path was built, the CPU
-// has it and some family never ran on it.
+// ResizeNearest, Lookup, Quantize, Dequantize, Softmax, on random shapes (sizes that are no
+// multiple of any vector, broadcasts, empty tensors) and random quantizations up to the extremes of
+// requant.h's invariants. Inputs end where an inaccessible page begins and outputs are followed by
+// canaries, so reads past an input fault and stray writes are caught. The last test case fails if a
+// path was built, the CPU has it and some family never ran on it.
 #include <doctest/doctest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -85,9 +84,9 @@ std::map<std::pair<Isa, std::string>, int>& Runs() {
   return runs;
 }
 
-const char* const kFamilies[] = {"add",        "add per channel", "mul",    "mul per channel",
-                                 "max_pool2d", "average_pool2d",  "concat", "lookup",
-                                 "quantize",   "dequantize",      "softmax"};
+const char* const kFamilies[] = {"add",        "add per channel", "mul",        "mul per channel",
+                                 "max_pool2d", "average_pool2d",  "concat",     "resize_nearest",
+                                 "lookup",     "quantize",        "dequantize", "softmax"};
 
 // Elements that end exactly where an inaccessible page begins (MLAS's
 // MatrixGuardBuffer), so any read past the end faults.
@@ -371,7 +370,8 @@ void RunConcat(Isa isa, const KernelTable& t, uint64_t seed) {
   }
   kernels::ConcatParams p{};
   p.num_inputs = num_inputs;
-  p.outer = static_cast<int>(rng.Int(1, 5));
+  // Sometimes enough rows that short ones fill several of the kernels' stack chunks.
+  p.outer = static_cast<int>(rng.Int(0, 7) == 0 ? rng.Int(100, 700) : rng.Int(1, 5));
   p.inner = kInner[rng.Int(0, std::size(kInner) - 1)];
   p.axis_sizes = axis_sizes.data();
   p.zero_points = zero_points.data();
@@ -389,6 +389,29 @@ void RunConcat(Isa isa, const KernelTable& t, uint64_t seed) {
   ExpectSame<int8_t>(isa, "concat", t.concat.fn, &kernels::ref::Concat,
                      static_cast<size_t>(p.outer * out_axis * p.inner),
                      [&](kernels::ConcatFn fn, int8_t* out) { fn(p, pointers.data(), out); });
+}
+
+void RunResizeNearest(Isa isa, const KernelTable& t, uint64_t seed) {
+  Rng rng(seed);
+  kernels::ResizeNearestParams p{};
+  p.transform = static_cast<kernels::CoordinateTransform>(rng.Int(0, 2));
+  p.rounding = static_cast<kernels::NearestRounding>(rng.Int(0, 3));
+  p.batch = static_cast<int>(rng.Int(1, 2));
+  p.channels = static_cast<int>(rng.Pick<int64_t>({1, 3, 8, 24, 67}));
+  p.in_h = static_cast<int>(rng.Int(1, 12));
+  p.in_w = static_cast<int>(rng.Int(1, 12));
+  // Up- and downsampling, integer factors (the rows a fast path copies) among them,
+  // and now and then a row wider than the fast paths' column array.
+  const int factor = static_cast<int>(rng.Int(1, 8));
+  p.out_h = static_cast<int>(rng.Bool() ? p.in_h * factor : rng.Int(1, 40));
+  p.out_w = static_cast<int>(rng.Int(0, 15) == 0 ? rng.Int(4090, 4200)
+                             : rng.Bool()        ? p.in_w * factor
+                                                 : rng.Int(1, 40));
+  const Guarded<int8_t> input(
+      rng.Int8s(static_cast<size_t>(p.batch) * p.in_h * p.in_w * p.channels));
+  ExpectSame<int8_t>(isa, "resize_nearest", t.resize_nearest.fn, &kernels::ref::ResizeNearest,
+                     static_cast<size_t>(p.batch) * p.out_h * p.out_w * p.channels,
+                     [&](kernels::ResizeNearestFn fn, int8_t* out) { fn(p, input.data(), out); });
 }
 
 int64_t DrawCount(Rng& rng) {
@@ -581,6 +604,8 @@ TEST_CASE("xsimd AveragePool2D matches the reference") {
 }
 
 TEST_CASE("xsimd Concat matches the reference") { ForEveryPath(800, RunConcat); }
+
+TEST_CASE("xsimd ResizeNearest matches the reference") { ForEveryPath(400, RunResizeNearest); }
 
 TEST_CASE("xsimd Lookup matches the reference") { ForEveryPath(400, RunLookup); }
 

@@ -36,6 +36,10 @@ void qs8_concat__neon(const ConcatParams& p, const int8_t* const* inputs, int8_t
   simd::Concat<xsimd::neon64>(p, inputs, output);
 }
 
+void x8_resize_nearest__neon(const ResizeNearestParams& p, const int8_t* input, int8_t* output) {
+  simd::ResizeNearest<xsimd::neon64>(p, input, output);
+}
+
 void x8_lookup__neon(const LookupParams& p, const int8_t* input, int8_t* output) {
   simd::Lookup<xsimd::neon64>(p, input, output);
 }

@@ -38,6 +38,10 @@ void qs8_concat__avx2(const ConcatParams& p, const int8_t* const* inputs, int8_t
   simd::Concat<xsimd::avx2>(p, inputs, output);
 }
 
+void x8_resize_nearest__avx2(const ResizeNearestParams& p, const int8_t* input, int8_t* output) {
+  simd::ResizeNearest<xsimd::avx2>(p, input, output);
+}
+
 void x8_lookup__avx2(const LookupParams& p, const int8_t* input, int8_t* output) {
   simd::Lookup<xsimd::avx2>(p, input, output);
 }

@@ -50,6 +50,11 @@ void qs8_concat__avx512bw(const ConcatParams& p, const int8_t* const* inputs, in
   simd::Concat<xsimd::avx512bw>(p, inputs, output);
 }
 
+void x8_resize_nearest__avx512bw(const ResizeNearestParams& p, const int8_t* input,
+                                 int8_t* output) {
+  simd::ResizeNearest<xsimd::avx512bw>(p, input, output);
+}
+
 // vpermi2b looks up 128 entries by bits 0..6 of each byte: table[in + 128] is
 // entry in & 127 of the lower half for in < 0 and of the upper half otherwise.
 // Not through ForEachRun: a lambda would not inherit the target attribute; a

@@ -34,6 +34,11 @@ void Pad(const PadParams& p, const int8_t* input, int8_t* output);
 
 void ResizeNearest(const ResizeNearestParams& p, const int8_t* input, int8_t* output);
 
+// The input index ResizeNearest reads for output index x along an axis of `in`
+// input and `out` output elements (what the fast paths share with it).
+int NearestSourceIndex(int x, int in, int out, CoordinateTransform transform,
+                       NearestRounding rounding);
+
 void Lookup(const LookupParams& p, const int8_t* input, int8_t* output);
 
 // Fills table[0 .. 255] (the table of LookupParams) by the formula of
