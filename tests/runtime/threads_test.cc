@@ -233,7 +233,8 @@ ModelBuilder SplitModel() {
 // x 64 (cut along the heads) with a softmax between them, a batch matmul of one
 // 256 x 64 matrix (cut along its rows), an ADD whose second operand broadcasts along
 // the cut axis, a MUL whose first one does (a squeeze-excitation gate) and a LOOKUP
-// of its 196,608 elements (cut into runs of elements). Inputs
+// of its 196,608 elements (cut into runs of elements), and a CONCAT of two of those
+// along channels (cut along its 2048 pixels). Inputs
 // "tokens" [64, 120], "q", "k", "v" [1, 8, 64, 64], "x" [256, 64], "w" [64, 96],
 // "image" [1, 64, 32, 96], "bias" [1, 1, 32, 96] and "gate" [1, 1, 1, 96].
 ModelBuilder RowSplitModel() {
@@ -275,8 +276,11 @@ ModelBuilder RowSplitModel() {
       gated, swished,
       schema::HardActivation(150 << 8, 300 << 8, m.multiplier, static_cast<int8_t>(m.shift), 8,
                              schema::HardFunction::HARD_SWISH, schema::Clamp(-128, 127)));
+  // A channel concatenation of the image and the gated sum, each requantized.
+  const int32_t joined = b.AddActivation("joined", {1, 64, 32, 192}, 0.025f, -3);
+  b.Concat({image, gated}, joined, 3, {Requant(0.8), Requant(0.8)});
   b.SetInputs({tokens, q, k, v, x, w, image, bias, gate});
-  b.SetOutputs({norm, probs, context, projected, sum, gated, swished});
+  b.SetOutputs({norm, probs, context, projected, sum, gated, swished, joined});
   return b;
 }
 
@@ -312,6 +316,7 @@ TEST_CASE("row runs follow the documented policy") {
   CHECK(RowRunCount(256, 96 * 64 * internal::kBatchMatMulMacPs, 2) > 1);
   CHECK(RowRunCount(64, 32 * 96 * internal::kElementwiseElementPs, 2) > 1);
   CHECK(RowRunCount(64 * 32 * 96, internal::kLookupElementPs, 2) > 1);
+  CHECK(RowRunCount(64 * 32, 192 * internal::kConcatElementPs, 2) > 1);
 }
 
 std::vector<kernels::Isa> SupportedIsas() {

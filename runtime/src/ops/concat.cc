@@ -1,9 +1,18 @@
-// CONCAT along one axis, each input requantized to the output's quantization.
+// CONCAT along one axis, each input requantized to the output's quantization. The
+// rows before the axis (`outer`) are independent: large concatenations run runs of
+// them on the session's threads, like the row-split operators (ops/row_split.h).
+#include <array>
+
 #include "ops/op_checks.h"
 #include "ops/ops.h"
+#include "ops/row_split.h"
 
 namespace qrt::internal {
 namespace {
+
+// A concatenation of more inputs runs on one thread: each run's input pointers sit in
+// a fixed array (a threaded Run() allocates nothing).
+constexpr size_t kMaxSplitInputs = 16;
 
 class ConcatKernel final : public OpKernel {
  public:
@@ -20,10 +29,32 @@ class ConcatKernel final : public OpKernel {
     params_.zero_points = zero_points_.data();
   }
   void Eval(const RunContext& ctx) const override {
-    for (size_t i = 0; i < inputs_.size(); ++i) {
-      ctx.input_pointers[i] = reinterpret_cast<const int8_t*>(ctx.tensor_data[inputs_[i]]);
+    auto* output = reinterpret_cast<int8_t*>(ctx.tensor_data[output_]);
+    int64_t out_row = 0;  // bytes of one outer index in the output
+    for (const int32_t size : axis_sizes_) out_row += int64_t{size} * params_.inner;
+    const int runs =
+        inputs_.size() <= kMaxSplitInputs
+            ? RowRunCount(params_.outer, out_row * kConcatElementPs, ctx.thread_pool->num_threads())
+            : 1;
+    if (runs == 1) {
+      for (size_t i = 0; i < inputs_.size(); ++i) {
+        ctx.input_pointers[i] = reinterpret_cast<const int8_t*>(ctx.tensor_data[inputs_[i]]);
+      }
+      kernel_.fn(params_, ctx.input_pointers, output);
+      return;
     }
-    kernel_.fn(params_, ctx.input_pointers, reinterpret_cast<int8_t*>(ctx.tensor_data[output_]));
+    ctx.thread_pool->Run(runs, [&](int run) {
+      const int64_t begin = RunBegin(params_.outer, run, runs);
+      const int64_t end = RunBegin(params_.outer, run + 1, runs);
+      kernels::ConcatParams p = params_;
+      p.outer = static_cast<int>(end - begin);
+      std::array<const int8_t*, kMaxSplitInputs> pointers;
+      for (size_t i = 0; i < inputs_.size(); ++i) {
+        pointers[i] = reinterpret_cast<const int8_t*>(ctx.tensor_data[inputs_[i]]) +
+                      begin * axis_sizes_[i] * params_.inner;
+      }
+      kernel_.fn(p, pointers.data(), output + begin * out_row);
+    });
   }
   kernels::Isa isa() const override { return kernel_.isa; }
 

@@ -38,6 +38,10 @@ inline constexpr int64_t kBatchMatMulMacPs = 15;
 // reads what a split convolution just left in the other cores' caches: 60 splits the
 // recogniser's LOOKUPs (0.15 -> 0.10 ms of its 2-thread time), 15 splits none.
 inline constexpr int64_t kLookupElementPs = 60;
+// A CONCAT output byte: 200 ps on the detector's channel concat of four 24-channel
+// inputs requantized (0.50 ms for 2.46 MB); a plain copy costs less, but such
+// concatenations are rare.
+inline constexpr int64_t kConcatElementPs = 200;
 
 // 4 us: the recogniser's attention softmaxes and layer normalizations (30-40 us)
 // split 6-8 ways at 2 threads, its squeeze-excitation MULs (10-20 us) in two to
