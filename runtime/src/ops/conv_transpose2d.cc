@@ -94,17 +94,7 @@ Status PrepareConvTranspose2D(const PrepareContext& ctx, std::unique_ptr<OpKerne
   const TensorDesc& in = ctx.input(0);
   const TensorDesc& weights = ctx.input(1);
   const TensorDesc& out = ctx.output(0);
-  QRT_RETURN_IF_ERROR(RequireActivation(ctx, in, "input"));
-  QRT_RETURN_IF_ERROR(RequireActivation(ctx, out, "output"));
-  QRT_RETURN_IF_ERROR(RequireRank(ctx, in, "input", 4));
-  QRT_RETURN_IF_ERROR(RequireRank(ctx, weights, "weights", 4));
-  QRT_RETURN_IF_ERROR(RequireRank(ctx, out, "output", 4));
-  QRT_RETURN_IF_ERROR(RequirePositive(ctx, "stride_h", o.stride_h()));
-  QRT_RETURN_IF_ERROR(RequirePositive(ctx, "stride_w", o.stride_w()));
-  QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "pad_top", o.pad_top()));
-  QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "pad_left", o.pad_left()));
-  QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "pad_bottom", o.pad_bottom()));
-  QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "pad_right", o.pad_right()));
+  QRT_RETURN_IF_ERROR(RequireConvLayout(ctx, o));
   QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "output_padding_h", o.output_padding_h()));
   QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "output_padding_w", o.output_padding_w()));
 

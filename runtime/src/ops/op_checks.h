@@ -44,4 +44,21 @@ Status RequireWeightsAndBias(const PrepareContext& ctx, const TensorDesc& weight
 
 kernels::WeightType ToWeightType(ElementType type);
 
+// What CONV_2D and CONV_TRANSPOSE_2D check alike: int8 activations in and out,
+// rank-4 input, weights and output, positive strides and non-negative paddings.
+template <class ConvOptions>
+Status RequireConvLayout(const PrepareContext& ctx, const ConvOptions& o) {
+  QRT_RETURN_IF_ERROR(RequireActivation(ctx, ctx.input(0), "input"));
+  QRT_RETURN_IF_ERROR(RequireActivation(ctx, ctx.output(0), "output"));
+  QRT_RETURN_IF_ERROR(RequireRank(ctx, ctx.input(0), "input", 4));
+  QRT_RETURN_IF_ERROR(RequireRank(ctx, ctx.input(1), "weights", 4));
+  QRT_RETURN_IF_ERROR(RequireRank(ctx, ctx.output(0), "output", 4));
+  QRT_RETURN_IF_ERROR(RequirePositive(ctx, "stride_h", o.stride_h()));
+  QRT_RETURN_IF_ERROR(RequirePositive(ctx, "stride_w", o.stride_w()));
+  QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "pad_top", o.pad_top()));
+  QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "pad_left", o.pad_left()));
+  QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "pad_bottom", o.pad_bottom()));
+  return RequireNonNegative(ctx, "pad_right", o.pad_right());
+}
+
 }  // namespace qrt::internal
