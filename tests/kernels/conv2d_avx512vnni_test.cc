@@ -90,36 +90,14 @@ int RunRandomCase(const ConvShape& s, uint64_t seed) {
   p.in_w = static_cast<int>(rng.Int(s.min_image, s.max_image));
   const int eff_h = p.dilation_h * (p.kernel_h - 1) + 1;
   const int eff_w = p.dilation_w * (p.kernel_w - 1) + 1;
-  const int pad_limit_h = s.no_padding ? 0 : eff_h;
-  const int pad_limit_w = s.no_padding ? 0 : eff_w;
   if (s.no_padding) {
     p.in_h = std::max(p.in_h, eff_h);
     p.in_w = std::max(p.in_w, eff_w);
   }
-  p.pad_top = static_cast<int>(rng.Int(0, pad_limit_h));
-  p.pad_left = static_cast<int>(rng.Int(0, pad_limit_w));
-  const int pad_bottom =
-      std::max(static_cast<int>(rng.Int(0, pad_limit_h)), eff_h - p.in_h - p.pad_top);
-  const int pad_right =
-      std::max(static_cast<int>(rng.Int(0, pad_limit_w)), eff_w - p.in_w - p.pad_left);
-  p.out_h = (p.in_h + p.pad_top + pad_bottom - eff_h) / p.stride_h + 1;
-  p.out_w = (p.in_w + p.pad_left + pad_right - eff_w) / p.stride_w + 1;
-  p.input_zero_point = rng.ZeroPoint();
-  p.weight_type = s.type;
-  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * s.group_in_c;
-  const auto out_c = static_cast<size_t>(p.out_c);
-  const std::vector<int8_t> w = DrawWeights(out_c * k_len, s.type, rng);
-  const std::vector<int8_t> in =
-      DrawInput(static_cast<size_t>(p.batch) * p.in_h * p.in_w * static_cast<size_t>(p.in_c), rng);
-  const std::vector<int32_t> bias = DrawBias(out_c, rng);
-  std::vector<int64_t> lo;
-  std::vector<int64_t> hi;
-  ConvAccumulatorRanges(p, in, w, bias, &lo, &hi);
-  const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
-  p.output_zero_point = requant.zero_point;
-  p.requant = requant.requant.View();
-  p.clamp = requant.clamp;
-  const KernelWeights weights(w, s.type, out_c, k_len);
+  const auto [pad_bottom, pad_right] =
+      DrawPaddingAndOutput(&p, s.no_padding ? 0 : eff_h, s.no_padding ? 0 : eff_w, rng);
+  ConvData d;
+  DrawConvData(&p, s.type, rng, &d);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);
   CAPTURE(p.in_w);
@@ -132,8 +110,8 @@ int RunRandomCase(const ConvShape& s, uint64_t seed) {
                          p.out_w == p.in_w;
   const bool tall = s.group_out_c <= 32;
   const bool int4 = s.type == WeightType::kInt4;
-  const int runs = ExpectGemmMatchesReference(VnniConv2D(), kernels::ref::Conv2D, p, in,
-                                              weights.data(), bias, rng);
+  const int runs = ExpectGemmMatchesReference(VnniConv2D(), kernels::ref::Conv2D, p, d.in,
+                                              d.weights->data(), d.bias, rng);
   g_vnni_runs[int4][pointwise][tall] += runs;
   return runs;
 }

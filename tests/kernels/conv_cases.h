@@ -8,8 +8,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
+#include "kernels/gemm_check.h"
 #include "kernels/oracle.h"
 #include "qrt/kernels/params.h"
 #include "util/random.h"
@@ -99,5 +102,61 @@ class KernelWeights {
   std::vector<uint8_t> int4_rows_;
   const void* data_;
 };
+
+// Draws asymmetric padding for a convolution whose kernel, strides, dilations and
+// image are set: each side up to limit_h or limit_w, but at least enough that the
+// dilated kernel fits. Sets the padding and out_h, out_w; returns {pad_bottom,
+// pad_right} (Conv2DParams holds only the top and left ones).
+inline std::pair<int, int> DrawPaddingAndOutput(kernels::Conv2DParams* p, int limit_h, int limit_w,
+                                                Rng& rng) {
+  const int eff_h = p->dilation_h * (p->kernel_h - 1) + 1;
+  const int eff_w = p->dilation_w * (p->kernel_w - 1) + 1;
+  p->pad_top = static_cast<int>(rng.Int(0, limit_h));
+  p->pad_left = static_cast<int>(rng.Int(0, limit_w));
+  const int pad_bottom =
+      std::max(static_cast<int>(rng.Int(0, limit_h)), eff_h - p->in_h - p->pad_top);
+  const int pad_right =
+      std::max(static_cast<int>(rng.Int(0, limit_w)), eff_w - p->in_w - p->pad_left);
+  p->out_h = (p->in_h + p->pad_top + pad_bottom - eff_h) / p->stride_h + 1;
+  p->out_w = (p->in_w + p->pad_left + pad_right - eff_w) / p->stride_w + 1;
+  return {pad_bottom, pad_right};
+}
+
+// The data of a convolution case: weights, input, bias and the output quantization
+// p.requant views. Not copyable (p.requant and weights point into it).
+struct ConvData {
+  ConvData() = default;
+  ConvData(const ConvData&) = delete;
+  ConvData& operator=(const ConvData&) = delete;
+
+  std::vector<int8_t> w;
+  std::vector<int8_t> in;
+  std::vector<int32_t> bias;
+  DrawnRequant requant;
+  std::unique_ptr<KernelWeights> weights;
+};
+
+// Draws the data of a convolution whose shape is set (everything up to out_h and
+// out_w): the input zero point, weights of `type`, input, bias, then the output
+// quantization for the exact accumulator ranges, in that order.
+inline void DrawConvData(kernels::Conv2DParams* p, kernels::WeightType type, Rng& rng,
+                         ConvData* d) {
+  p->input_zero_point = rng.ZeroPoint();
+  p->weight_type = type;
+  const auto k_len = static_cast<size_t>(p->kernel_h) * p->kernel_w * (p->in_c / p->groups);
+  const auto out_c = static_cast<size_t>(p->out_c);
+  d->w = DrawWeights(out_c * k_len, type, rng);
+  d->in = DrawInput(
+      static_cast<size_t>(p->batch) * p->in_h * p->in_w * static_cast<size_t>(p->in_c), rng);
+  d->bias = DrawBias(out_c, rng);
+  std::vector<int64_t> lo;
+  std::vector<int64_t> hi;
+  ConvAccumulatorRanges(*p, d->in, d->w, d->bias, &lo, &hi);
+  d->requant = DrawRequantForRanges(lo, hi, rng);
+  p->output_zero_point = d->requant.zero_point;
+  p->requant = d->requant.requant.View();
+  p->clamp = d->requant.clamp;
+  d->weights = std::make_unique<KernelWeights>(d->w, type, out_c, k_len);
+}
 
 }  // namespace qrt::test

@@ -81,32 +81,10 @@ void RunConvCase(Isa isa, const ConvShape& s, uint64_t seed) {
   p.out_c = s.groups * s.group_out_c;
   p.in_h = static_cast<int>(rng.Int(1, 7));
   p.in_w = static_cast<int>(rng.Int(1, 7));
-  const int eff_h = p.dilation_h * (p.kernel_h - 1) + 1;
-  const int eff_w = p.dilation_w * (p.kernel_w - 1) + 1;
-  p.pad_top = s.pad ? static_cast<int>(rng.Int(0, eff_h)) : 0;
-  p.pad_left = s.pad ? static_cast<int>(rng.Int(0, eff_w)) : 0;
-  const int pad_bottom =
-      std::max(s.pad ? static_cast<int>(rng.Int(0, eff_h)) : 0, eff_h - p.in_h - p.pad_top);
-  const int pad_right =
-      std::max(s.pad ? static_cast<int>(rng.Int(0, eff_w)) : 0, eff_w - p.in_w - p.pad_left);
-  p.out_h = (p.in_h + p.pad_top + pad_bottom - eff_h) / p.stride_h + 1;
-  p.out_w = (p.in_w + p.pad_left + pad_right - eff_w) / p.stride_w + 1;
-  p.input_zero_point = rng.ZeroPoint();
-  p.weight_type = s.type;
-  const auto k_len = static_cast<size_t>(p.kernel_h) * p.kernel_w * s.group_in_c;
-  const auto out_c = static_cast<size_t>(p.out_c);
-  const std::vector<int8_t> w = DrawWeights(out_c * k_len, s.type, rng);
-  const std::vector<int8_t> in =
-      DrawInput(static_cast<size_t>(p.batch) * p.in_h * p.in_w * static_cast<size_t>(p.in_c), rng);
-  const std::vector<int32_t> bias = DrawBias(out_c, rng);
-  std::vector<int64_t> lo;
-  std::vector<int64_t> hi;
-  ConvAccumulatorRanges(p, in, w, bias, &lo, &hi);
-  const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
-  p.output_zero_point = requant.zero_point;
-  p.requant = requant.requant.View();
-  p.clamp = requant.clamp;
-  const KernelWeights weights(w, s.type, out_c, k_len);
+  DrawPaddingAndOutput(&p, s.pad ? p.dilation_h * (p.kernel_h - 1) + 1 : 0,
+                       s.pad ? p.dilation_w * (p.kernel_w - 1) + 1 : 0, rng);
+  ConvData d;
+  DrawConvData(&p, s.type, rng, &d);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);
   CAPTURE(p.in_w);
@@ -114,7 +92,7 @@ void RunConvCase(Isa isa, const ConvShape& s, uint64_t seed) {
   CAPTURE(p.pad_top);
   CAPTURE(p.pad_left);
   Runs(isa) += ExpectGemmMatchesReference(kernels::SelectKernels(isa).conv2d, kernels::ref::Conv2D,
-                                          p, in, weights.data(), bias, rng);
+                                          p, d.in, d.weights->data(), d.bias, rng);
 }
 
 void RunFullyConnectedCase(Isa isa, int rows, int k, int n, WeightType type, uint64_t seed) {
