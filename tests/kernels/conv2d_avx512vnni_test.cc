@@ -60,44 +60,13 @@ bool VnniRunnable() {
 
 Conv2DKernel VnniConv2D() { return kernels::SelectKernels(Isa::kAvx512Vnni).conv2d; }
 
-// The shape of a case; image size, padding, data and quantization are drawn.
-struct ConvShape {
-  int kernel_h, kernel_w;
-  int stride_h, stride_w;
-  int dilation_h, dilation_w;
-  int groups, group_in_c, group_out_c;
-  int max_image;  // in_h and in_w are drawn from [min_image, max_image]
-  WeightType type;
-  bool no_padding = false;
-  int min_image = 1;
-};
-
-// The number of kernel runs (ExpectGemmMatchesReference) of the case.
+// The number of kernel runs (ExpectGemmMatchesReference) of a random case of shape
+// s (conv_cases.h: DrawConvCase).
 int RunRandomCase(const ConvShape& s, uint64_t seed) {
   Rng rng(seed);
-  Conv2DParams p{};
-  p.batch = static_cast<int>(rng.Int(1, 2));
-  p.kernel_h = s.kernel_h;
-  p.kernel_w = s.kernel_w;
-  p.stride_h = s.stride_h;
-  p.stride_w = s.stride_w;
-  p.dilation_h = s.dilation_h;
-  p.dilation_w = s.dilation_w;
-  p.groups = s.groups;
-  p.in_c = s.groups * s.group_in_c;
-  p.out_c = s.groups * s.group_out_c;
-  p.in_h = static_cast<int>(rng.Int(s.min_image, s.max_image));
-  p.in_w = static_cast<int>(rng.Int(s.min_image, s.max_image));
-  const int eff_h = p.dilation_h * (p.kernel_h - 1) + 1;
-  const int eff_w = p.dilation_w * (p.kernel_w - 1) + 1;
-  if (s.no_padding) {
-    p.in_h = std::max(p.in_h, eff_h);
-    p.in_w = std::max(p.in_w, eff_w);
-  }
-  const auto [pad_bottom, pad_right] =
-      DrawPaddingAndOutput(&p, s.no_padding ? 0 : eff_h, s.no_padding ? 0 : eff_w, rng);
+  Conv2DParams p;
   ConvData d;
-  DrawConvData(&p, s.type, rng, &d);
+  const auto [pad_bottom, pad_right] = DrawConvCase(s, rng, &p, &d);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);
   CAPTURE(p.in_w);
@@ -137,43 +106,7 @@ TEST_CASE("VNNI convolution matches the reference over kernels, strides and dila
     MESSAGE(kSkipMessage);
     return;
   }
-  uint64_t seed = 1000;
-  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
-    for (const int kernel : {1, 3, 5, 7}) {
-      for (const int stride : {1, 2}) {
-        for (const int dilation : {1, 2}) {
-          for (int i = 0; i < 12; ++i) {
-            ++seed;
-            Rng rng(seed);
-            ConvShape s{};
-            s.kernel_h = kernel;
-            s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 4)) : kernel;
-            s.stride_h = stride;
-            s.stride_w = rng.Int(0, 3) == 0 ? 3 - stride : stride;
-            s.dilation_h = dilation;
-            s.dilation_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 3)) : dilation;
-            s.groups = rng.Int(0, 2) == 0 ? static_cast<int>(rng.Int(2, 3)) : 1;
-            s.group_in_c = static_cast<int>(rng.Int(1, 19));
-            s.group_out_c = static_cast<int>(rng.Int(1, 70));
-            s.max_image = 9;
-            s.type = type;
-            CAPTURE(kernel);
-            CAPTURE(s.kernel_w);
-            CAPTURE(stride);
-            CAPTURE(s.stride_w);
-            CAPTURE(dilation);
-            CAPTURE(s.dilation_w);
-            CAPTURE(s.groups);
-            CAPTURE(s.group_in_c);
-            CAPTURE(s.group_out_c);
-            CAPTURE(static_cast<int>(type));
-            CAPTURE(seed);
-            RunRandomCase(s, seed);
-          }
-        }
-      }
-    }
-  }
+  SweepKernelsStridesDilations(12, 70, RunRandomCase);
 }
 
 TEST_CASE("VNNI convolution over channel counts around its K groups and channel blocks") {

@@ -6,6 +6,8 @@
 // seed, so a case is reproduced by its seed alone.
 #pragma once
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -157,6 +159,94 @@ inline void DrawConvData(kernels::Conv2DParams* p, kernels::WeightType type, Rng
   p->requant = d->requant.requant.View();
   p->clamp = d->requant.clamp;
   d->weights = std::make_unique<KernelWeights>(d->w, type, out_c, k_len);
+}
+
+// The shape of a random convolution case; image size, padding, data and
+// quantization are drawn (DrawConvCase).
+struct ConvShape {
+  int kernel_h, kernel_w;
+  int stride_h, stride_w;
+  int dilation_h, dilation_w;
+  int groups, group_in_c, group_out_c;
+  int max_image;  // in_h and in_w are drawn from [min_image, max_image]
+  kernels::WeightType type;
+  bool no_padding = false;
+  int min_image = 1;
+};
+
+// Draws a case of shape s into p and d: batch, image, padding (none with
+// s.no_padding, the image then at least the dilated kernel), then DrawConvData.
+// Returns {pad_bottom, pad_right}.
+inline std::pair<int, int> DrawConvCase(const ConvShape& s, Rng& rng, kernels::Conv2DParams* p,
+                                        ConvData* d) {
+  *p = kernels::Conv2DParams{};
+  p->batch = static_cast<int>(rng.Int(1, 2));
+  p->kernel_h = s.kernel_h;
+  p->kernel_w = s.kernel_w;
+  p->stride_h = s.stride_h;
+  p->stride_w = s.stride_w;
+  p->dilation_h = s.dilation_h;
+  p->dilation_w = s.dilation_w;
+  p->groups = s.groups;
+  p->in_c = s.groups * s.group_in_c;
+  p->out_c = s.groups * s.group_out_c;
+  p->in_h = static_cast<int>(rng.Int(s.min_image, s.max_image));
+  p->in_w = static_cast<int>(rng.Int(s.min_image, s.max_image));
+  const int eff_h = p->dilation_h * (p->kernel_h - 1) + 1;
+  const int eff_w = p->dilation_w * (p->kernel_w - 1) + 1;
+  if (s.no_padding) {
+    p->in_h = std::max(p->in_h, eff_h);
+    p->in_w = std::max(p->in_w, eff_w);
+  }
+  const std::pair<int, int> pads =
+      DrawPaddingAndOutput(p, s.no_padding ? 0 : eff_h, s.no_padding ? 0 : eff_w, rng);
+  DrawConvData(p, s.type, rng, d);
+  return pads;
+}
+
+// Calls run(shape, seed) on `cases` random shapes for each kernel size 1, 3, 5, 7
+// (now and then another width), stride 1, 2 and dilation 1, 2 (now and then others
+// across), int8 and int4: up to 3 groups of 1-19 input and 1-max_group_out_c output
+// channels, images up to 9x9. Seeds from 1001 on.
+template <class Run>
+void SweepKernelsStridesDilations(int cases, int max_group_out_c, const Run& run) {
+  uint64_t seed = 1000;
+  for (const kernels::WeightType type : {kernels::WeightType::kInt8, kernels::WeightType::kInt4}) {
+    for (const int kernel : {1, 3, 5, 7}) {
+      for (const int stride : {1, 2}) {
+        for (const int dilation : {1, 2}) {
+          for (int i = 0; i < cases; ++i) {
+            ++seed;
+            Rng rng(seed);
+            ConvShape s{};
+            s.kernel_h = kernel;
+            s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 4)) : kernel;
+            s.stride_h = stride;
+            s.stride_w = rng.Int(0, 3) == 0 ? 3 - stride : stride;
+            s.dilation_h = dilation;
+            s.dilation_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 3)) : dilation;
+            s.groups = rng.Int(0, 2) == 0 ? static_cast<int>(rng.Int(2, 3)) : 1;
+            s.group_in_c = static_cast<int>(rng.Int(1, 19));
+            s.group_out_c = static_cast<int>(rng.Int(1, max_group_out_c));
+            s.max_image = 9;
+            s.type = type;
+            CAPTURE(kernel);
+            CAPTURE(s.kernel_w);
+            CAPTURE(stride);
+            CAPTURE(s.stride_w);
+            CAPTURE(dilation);
+            CAPTURE(s.dilation_w);
+            CAPTURE(s.groups);
+            CAPTURE(s.group_in_c);
+            CAPTURE(s.group_out_c);
+            CAPTURE(static_cast<int>(type));
+            CAPTURE(seed);
+            run(s, seed);
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace qrt::test

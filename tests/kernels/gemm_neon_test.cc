@@ -58,7 +58,7 @@ std::array<int, 2> g_runs = {0, 0};
 int& Runs(Isa isa) { return g_runs[isa == Isa::kNeon ? 0 : 1]; }
 
 // The shape of a convolution case; the rest is drawn.
-struct ConvShape {
+struct NeonConvShape {
   int kernel_h, kernel_w;
   int stride, dilation;
   int groups, group_in_c, group_out_c;
@@ -66,7 +66,7 @@ struct ConvShape {
   WeightType type;
 };
 
-void RunConvCase(Isa isa, const ConvShape& s, uint64_t seed) {
+void RunConvCase(Isa isa, const NeonConvShape& s, uint64_t seed) {
   Rng rng(seed);
   Conv2DParams p{};
   p.batch = static_cast<int>(rng.Int(1, 2));
@@ -231,7 +231,7 @@ TEST_CASE("NEON convolution matches the reference over kernels, strides, dilatio
             for (int i = 0; i < 6; ++i) {
               ++seed;
               Rng rng(seed);
-              ConvShape s{};
+              NeonConvShape s{};
               s.kernel_h = kernel;
               s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 4)) : kernel;
               s.stride = stride;
@@ -275,8 +275,8 @@ TEST_CASE("NEON convolution with one channel per group, long K and wide groups")
       for (const auto& shape : kShapes) {
         for (int i = 0; i < 2; ++i) {
           ++seed;
-          const ConvShape s{shape[0], shape[0], 1 + i % 2,     1,   shape[1],
-                            shape[2], shape[3], shape[4] != 0, type};
+          const NeonConvShape s{shape[0], shape[0], 1 + i % 2,     1,   shape[1],
+                                shape[2], shape[3], shape[4] != 0, type};
           CAPTURE(PathName(isa));
           CAPTURE(shape[0]);
           CAPTURE(s.groups);
