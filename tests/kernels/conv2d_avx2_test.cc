@@ -49,7 +49,7 @@ Conv2DKernel Avx2Conv2D() { return kernels::SelectKernels(Isa::kAvx2).conv2d; }
 void RunRandomCase(const ConvShape& s, uint64_t seed) {
   Rng rng(seed);
   Conv2DParams p;
-  ConvData d;
+  CaseData d;
   const auto [pad_bottom, pad_right] = DrawConvCase(s, rng, &p, &d);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);

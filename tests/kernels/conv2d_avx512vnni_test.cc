@@ -65,7 +65,7 @@ Conv2DKernel VnniConv2D() { return kernels::SelectKernels(Isa::kAvx512Vnni).conv
 int RunRandomCase(const ConvShape& s, uint64_t seed) {
   Rng rng(seed);
   Conv2DParams p;
-  ConvData d;
+  CaseData d;
   const auto [pad_bottom, pad_right] = DrawConvCase(s, rng, &p, &d);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);

@@ -124,12 +124,13 @@ inline std::pair<int, int> DrawPaddingAndOutput(kernels::Conv2DParams* p, int li
   return {pad_bottom, pad_right};
 }
 
-// The data of a convolution case: weights, input, bias and the output quantization
-// p.requant views. Not copyable (p.requant and weights point into it).
-struct ConvData {
-  ConvData() = default;
-  ConvData(const ConvData&) = delete;
-  ConvData& operator=(const ConvData&) = delete;
+// The data of a convolution or fully connected case: weights, input, bias and the
+// output quantization p.requant views. Not copyable (p.requant and weights point
+// into it).
+struct CaseData {
+  CaseData() = default;
+  CaseData(const CaseData&) = delete;
+  CaseData& operator=(const CaseData&) = delete;
 
   std::vector<int8_t> w;
   std::vector<int8_t> in;
@@ -141,8 +142,8 @@ struct ConvData {
 // Draws the data of a convolution whose shape is set (everything up to out_h and
 // out_w): the input zero point, weights of `type`, input, bias, then the output
 // quantization for the exact accumulator ranges, in that order.
-inline void DrawConvData(kernels::Conv2DParams* p, kernels::WeightType type, Rng& rng,
-                         ConvData* d) {
+inline void DrawCaseData(kernels::Conv2DParams* p, kernels::WeightType type, Rng& rng,
+                         CaseData* d) {
   p->input_zero_point = rng.ZeroPoint();
   p->weight_type = type;
   const auto k_len = static_cast<size_t>(p->kernel_h) * p->kernel_w * (p->in_c / p->groups);
@@ -161,6 +162,40 @@ inline void DrawConvData(kernels::Conv2DParams* p, kernels::WeightType type, Rng
   d->weights = std::make_unique<KernelWeights>(d->w, type, out_c, k_len);
 }
 
+// Draws a fully connected case of rows x in_features k x out_features n into p and
+// d, in the order DrawConvData draws a convolution's.
+inline void DrawFullyConnectedCase(int rows, int k, int n, kernels::WeightType type, Rng& rng,
+                                   kernels::FullyConnectedParams* p, CaseData* d) {
+  *p = kernels::FullyConnectedParams{};
+  p->rows = rows;
+  p->in_features = k;
+  p->out_features = n;
+  p->input_zero_point = rng.ZeroPoint();
+  p->weight_type = type;
+  const auto n_out = static_cast<size_t>(n);
+  const auto k_len = static_cast<size_t>(k);
+  d->w = DrawWeights(n_out * k_len, type, rng);
+  d->in = DrawInput(static_cast<size_t>(rows) * k_len, rng);
+  d->bias = DrawBias(n_out, rng);
+  std::vector<int64_t> lo(n_out, INT64_MAX);
+  std::vector<int64_t> hi(n_out, INT64_MIN);
+  for (size_t c = 0; c < n_out; ++c) {
+    for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
+      int64_t acc = d->bias[c];
+      for (size_t i = 0; i < k_len; ++i) {
+        acc += (d->in[r * k_len + i] - p->input_zero_point) * int64_t{d->w[c * k_len + i]};
+      }
+      lo[c] = std::min(lo[c], acc);
+      hi[c] = std::max(hi[c], acc);
+    }
+  }
+  d->requant = DrawRequantForRanges(lo, hi, rng);
+  p->output_zero_point = d->requant.zero_point;
+  p->requant = d->requant.requant.View();
+  p->clamp = d->requant.clamp;
+  d->weights = std::make_unique<KernelWeights>(d->w, type, n_out, k_len);
+}
+
 // The shape of a random convolution case; image size, padding, data and
 // quantization are drawn (DrawConvCase).
 struct ConvShape {
@@ -175,10 +210,10 @@ struct ConvShape {
 };
 
 // Draws a case of shape s into p and d: batch, image, padding (none with
-// s.no_padding, the image then at least the dilated kernel), then DrawConvData.
+// s.no_padding, the image then at least the dilated kernel), then DrawCaseData.
 // Returns {pad_bottom, pad_right}.
 inline std::pair<int, int> DrawConvCase(const ConvShape& s, Rng& rng, kernels::Conv2DParams* p,
-                                        ConvData* d) {
+                                        CaseData* d) {
   *p = kernels::Conv2DParams{};
   p->batch = static_cast<int>(rng.Int(1, 2));
   p->kernel_h = s.kernel_h;
@@ -200,7 +235,7 @@ inline std::pair<int, int> DrawConvCase(const ConvShape& s, Rng& rng, kernels::C
   }
   const std::pair<int, int> pads =
       DrawPaddingAndOutput(p, s.no_padding ? 0 : eff_h, s.no_padding ? 0 : eff_w, rng);
-  DrawConvData(p, s.type, rng, d);
+  DrawCaseData(p, s.type, rng, d);
   return pads;
 }
 

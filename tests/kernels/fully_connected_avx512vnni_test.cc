@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/conv_cases.h"
 #include "kernels/gemm_check.h"
 #include "kernels/oracle.h"
 #include "qrt/kernels/dispatch.h"
@@ -54,58 +55,10 @@ void ExpectMatchesReference(const FullyConnectedParams& p, const std::vector<int
 // One random case of shape rows x out_features x in_features.
 void RunRandomCase(int rows, int k, int n, WeightType type, uint64_t seed) {
   Rng rng(seed);
-  FullyConnectedParams p{};
-  p.rows = rows;
-  p.in_features = k;
-  p.out_features = n;
-  p.input_zero_point = rng.ZeroPoint();
-  p.weight_type = type;
-  const bool int4 = type == WeightType::kInt4;
-  const int32_t w_min = int4 ? -8 : -127;
-  const int32_t w_max = int4 ? 7 : 127;
-  const auto n_out = static_cast<size_t>(n);
-  const auto k_len = static_cast<size_t>(k);
-  std::vector<int8_t> w = rng.Int8s(n_out * k_len, w_min, w_max);
-  if (rng.Int(0, 3) == 0) {
-    for (int8_t& v : w) v = static_cast<int8_t>(rng.Bool() ? w_min : w_max);
-  }
-  std::vector<int8_t> in = rng.Int8s(static_cast<size_t>(rows) * k_len);
-  if (rng.Int(0, 7) == 0) {
-    const auto extreme = static_cast<int8_t>(rng.Bool() ? -128 : 127);
-    std::fill(in.begin(), in.end(), extreme);
-  }
-  // Now and then a bias anywhere in int32, so accumulators wrap as the reference's
-  // do (out of the accumulator bound, but the kernels must agree even there).
-  const bool wide_bias = rng.Int(0, 7) == 0;
-  const std::vector<int32_t> bias =
-      wide_bias ? rng.Int32s(n_out, INT32_MIN, INT32_MAX) : rng.Int32s(n_out, -5000, 5000);
-
-  // Per-channel output scales from the exact accumulator range, so outputs span
-  // int8.
-  std::vector<int64_t> lo(n_out, INT64_MAX);
-  std::vector<int64_t> hi(n_out, INT64_MIN);
-  for (size_t c = 0; c < n_out; ++c) {
-    for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
-      int64_t acc = bias[c];
-      for (size_t i = 0; i < k_len; ++i) {
-        acc += (in[r * k_len + i] - p.input_zero_point) * int64_t{w[c * k_len + i]};
-      }
-      lo[c] = std::min(lo[c], acc);
-      hi[c] = std::max(hi[c], acc);
-    }
-  }
-  const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
-  p.output_zero_point = requant.zero_point;
-  p.requant = requant.requant.View();
-  p.clamp = requant.clamp;
-
-  std::vector<uint8_t> int4_rows;
-  const void* weights = w.data();
-  if (int4) {
-    int4_rows = PackInt4Rows(w, n_out, k_len);
-    weights = int4_rows.data();
-  }
-  ExpectMatchesReference(p, in, weights, bias, rng);
+  FullyConnectedParams p;
+  CaseData d;
+  DrawFullyConnectedCase(rows, k, n, type, rng, &p, &d);
+  ExpectMatchesReference(p, d.in, d.weights->data(), d.bias, rng);
 }
 
 // (Function pointers are compared inside extra parentheses: doctest cannot print them.)

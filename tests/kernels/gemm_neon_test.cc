@@ -83,8 +83,8 @@ void RunConvCase(Isa isa, const NeonConvShape& s, uint64_t seed) {
   p.in_w = static_cast<int>(rng.Int(1, 7));
   DrawPaddingAndOutput(&p, s.pad ? p.dilation_h * (p.kernel_h - 1) + 1 : 0,
                        s.pad ? p.dilation_w * (p.kernel_w - 1) + 1 : 0, rng);
-  ConvData d;
-  DrawConvData(&p, s.type, rng, &d);
+  CaseData d;
+  DrawCaseData(&p, s.type, rng, &d);
   CAPTURE(p.batch);
   CAPTURE(p.in_h);
   CAPTURE(p.in_w);
@@ -97,37 +97,12 @@ void RunConvCase(Isa isa, const NeonConvShape& s, uint64_t seed) {
 
 void RunFullyConnectedCase(Isa isa, int rows, int k, int n, WeightType type, uint64_t seed) {
   Rng rng(seed);
-  FullyConnectedParams p{};
-  p.rows = rows;
-  p.in_features = k;
-  p.out_features = n;
-  p.input_zero_point = rng.ZeroPoint();
-  p.weight_type = type;
-  const auto n_out = static_cast<size_t>(n);
-  const auto k_len = static_cast<size_t>(k);
-  const std::vector<int8_t> w = DrawWeights(n_out * k_len, type, rng);
-  const std::vector<int8_t> in = DrawInput(static_cast<size_t>(rows) * k_len, rng);
-  const std::vector<int32_t> bias = DrawBias(n_out, rng);
-  std::vector<int64_t> lo(n_out, INT64_MAX);
-  std::vector<int64_t> hi(n_out, INT64_MIN);
-  for (size_t c = 0; c < n_out; ++c) {
-    for (size_t r = 0; r < static_cast<size_t>(rows); ++r) {
-      int64_t acc = bias[c];
-      for (size_t i = 0; i < k_len; ++i) {
-        acc += (in[r * k_len + i] - p.input_zero_point) * int64_t{w[c * k_len + i]};
-      }
-      lo[c] = std::min(lo[c], acc);
-      hi[c] = std::max(hi[c], acc);
-    }
-  }
-  const DrawnRequant requant = DrawRequantForRanges(lo, hi, rng);
-  p.output_zero_point = requant.zero_point;
-  p.requant = requant.requant.View();
-  p.clamp = requant.clamp;
-  const KernelWeights weights(w, type, n_out, k_len);
-  Runs(isa) +=
-      ExpectGemmMatchesReference(kernels::SelectKernels(isa).fully_connected,
-                                 kernels::ref::FullyConnected, p, in, weights.data(), bias, rng);
+  FullyConnectedParams p;
+  CaseData d;
+  DrawFullyConnectedCase(rows, k, n, type, rng, &p, &d);
+  Runs(isa) += ExpectGemmMatchesReference(kernels::SelectKernels(isa).fully_connected,
+                                          kernels::ref::FullyConnected, p, d.in, d.weights->data(),
+                                          d.bias, rng);
 }
 
 // (Function pointers are compared inside extra parentheses: doctest cannot print them.)
