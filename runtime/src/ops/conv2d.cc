@@ -16,20 +16,9 @@ Status PrepareConv2D(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
   QRT_RETURN_IF_ERROR(RequirePositive(ctx, "dilation_w", o.dilation_w()));
   QRT_RETURN_IF_ERROR(RequirePositive(ctx, "groups", o.groups()));
 
-  kernels::Conv2DParams p{};
-  p.batch = in.shape[0];
-  p.in_h = in.shape[1];
-  p.in_w = in.shape[2];
-  p.in_c = in.shape[3];
-  p.out_c = weights.shape[0];
-  p.kernel_h = weights.shape[1];
-  p.kernel_w = weights.shape[2];
-  p.stride_h = o.stride_h();
-  p.stride_w = o.stride_w();
+  auto p = ConvGeometryOf<kernels::Conv2DParams>(ctx, o);
   p.dilation_h = o.dilation_h();
   p.dilation_w = o.dilation_w();
-  p.pad_top = o.pad_top();
-  p.pad_left = o.pad_left();
   p.groups = o.groups();
   if (p.in_c % p.groups != 0 || p.out_c % p.groups != 0 || weights.shape[3] != p.in_c / p.groups) {
     return ctx.Error(StatusCode::kBadShape, "weights " + ShapeString(weights.shape) +

@@ -98,18 +98,7 @@ Status PrepareConvTranspose2D(const PrepareContext& ctx, std::unique_ptr<OpKerne
   QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "output_padding_h", o.output_padding_h()));
   QRT_RETURN_IF_ERROR(RequireNonNegative(ctx, "output_padding_w", o.output_padding_w()));
 
-  kernels::ConvTranspose2DParams p{};
-  p.batch = in.shape[0];
-  p.in_h = in.shape[1];
-  p.in_w = in.shape[2];
-  p.in_c = in.shape[3];
-  p.out_c = weights.shape[0];
-  p.kernel_h = weights.shape[1];
-  p.kernel_w = weights.shape[2];
-  p.stride_h = o.stride_h();
-  p.stride_w = o.stride_w();
-  p.pad_top = o.pad_top();
-  p.pad_left = o.pad_left();
+  auto p = ConvGeometryOf<kernels::ConvTranspose2DParams>(ctx, o);
   if (weights.shape[3] != p.in_c) {
     return ctx.Error(StatusCode::kBadShape, "weights " + ShapeString(weights.shape) +
                                                 " do not fit " + std::to_string(p.in_c) +

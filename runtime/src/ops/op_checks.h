@@ -61,4 +61,26 @@ Status RequireConvLayout(const PrepareContext& ctx, const ConvOptions& o) {
   return RequireNonNegative(ctx, "pad_right", o.pad_right());
 }
 
+// The kernel parameters CONV_2D and CONV_TRANSPOSE_2D fill alike, from the NHWC
+// input, the [out_c, kernel_h, kernel_w, ...] weights and the options (after
+// RequireConvLayout); the rest of Params is zero.
+template <class Params, class ConvOptions>
+Params ConvGeometryOf(const PrepareContext& ctx, const ConvOptions& o) {
+  const TensorDesc& in = ctx.input(0);
+  const TensorDesc& weights = ctx.input(1);
+  Params p{};
+  p.batch = in.shape[0];
+  p.in_h = in.shape[1];
+  p.in_w = in.shape[2];
+  p.in_c = in.shape[3];
+  p.out_c = weights.shape[0];
+  p.kernel_h = weights.shape[1];
+  p.kernel_w = weights.shape[2];
+  p.stride_h = o.stride_h();
+  p.stride_w = o.stride_w();
+  p.pad_top = o.pad_top();
+  p.pad_left = o.pad_left();
+  return p;
+}
+
 }  // namespace qrt::internal
