@@ -56,6 +56,8 @@ qrt_convert_fails(not_onnx "x.npy"
                   ${QRT_CONVERT_DIR}/samples/x.npy --calib random:2)
 qrt_convert_fails(bad_dominant_class "dominant-class-correction"
                   ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --dominant-class-correction yes)
+qrt_convert_fails(bad_depthwise_equalization "depthwise-equalization"
+                  ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --depthwise-equalization yes)
 qrt_convert_fails(bad_method "bogus.*expected minmax"
                   ${QRT_CONVERT_DIR}/small.onnx --calib random:2 --calib-method bogus)
 qrt_convert_fails(bad_input_shape "1xAx16"
