@@ -101,11 +101,7 @@ TEST_CASE("AVX2 convolution with one input channel per group, long K and wide gr
         ++seed;
         ConvShape s{shape[0], shape[0], 1 + i % 2, 1 + i % 2, 1,   1,
                     shape[1], shape[2], shape[3],  9,         type};
-        CAPTURE(shape[0]);
-        CAPTURE(s.groups);
-        CAPTURE(s.group_in_c);
-        CAPTURE(s.group_out_c);
-        CAPTURE(static_cast<int>(type));
+        CAPTURE(s);
         CAPTURE(seed);
         RunRandomCase(s, seed);
       }

@@ -131,13 +131,7 @@ TEST_CASE("VNNI convolution over channel counts around its K groups and channel 
         ++seed;
         ConvShape s{shape[0], shape[0], 1 + i % 2, 1 + i % 2, 1,   1 + i / 2,
                     shape[1], shape[2], shape[3],  11,        type};
-        CAPTURE(shape[0]);
-        CAPTURE(s.stride_h);
-        CAPTURE(s.dilation_w);
-        CAPTURE(s.groups);
-        CAPTURE(s.group_in_c);
-        CAPTURE(s.group_out_c);
-        CAPTURE(static_cast<int>(type));
+        CAPTURE(s);
         CAPTURE(seed);
         RunRandomCase(s, seed);
       }
@@ -166,10 +160,7 @@ TEST_CASE("VNNI pointwise convolution (1x1, stride 1, no padding) over channel c
       s.max_image = 11;
       s.type = type;
       s.no_padding = true;
-      CAPTURE(s.groups);
-      CAPTURE(s.group_in_c);
-      CAPTURE(s.group_out_c);
-      CAPTURE(static_cast<int>(type));
+      CAPTURE(s);
       CAPTURE(seed);
       RunRandomCase(s, seed);
     }
@@ -202,15 +193,7 @@ TEST_CASE("VNNI convolution over padded images of many tiles") {
       s.min_image = 12;
       s.max_image = 24;
       s.type = type;
-      CAPTURE(s.kernel_h);
-      CAPTURE(s.kernel_w);
-      CAPTURE(s.stride_h);
-      CAPTURE(s.stride_w);
-      CAPTURE(s.dilation_h);
-      CAPTURE(s.dilation_w);
-      CAPTURE(s.group_in_c);
-      CAPTURE(s.group_out_c);
-      CAPTURE(static_cast<int>(type));
+      CAPTURE(s);
       CAPTURE(seed);
       RunRandomCase(s, seed);
     }
@@ -230,9 +213,7 @@ TEST_CASE("VNNI convolution of image stems (a partial K group read whole)") {
         ++seed;
         ConvShape s{3, 3, 2, 2, 1, 1, 1, in_c, i % 2 == 0 ? 8 : 16, 20, type};
         s.min_image = 8;
-        CAPTURE(in_c);
-        CAPTURE(s.group_out_c);
-        CAPTURE(static_cast<int>(type));
+        CAPTURE(s);
         CAPTURE(seed);
         g_stem_runs[type == WeightType::kInt4] += RunRandomCase(s, seed);
       }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <utility>
 #include <vector>
 
@@ -209,6 +210,16 @@ struct ConvShape {
   int min_image = 1;
 };
 
+// What a failing case's CAPTURE(shape) prints: every field of the shape.
+inline std::ostream& operator<<(std::ostream& os, const ConvShape& s) {
+  return os << "kernel " << s.kernel_h << "x" << s.kernel_w << ", stride " << s.stride_h << "x"
+            << s.stride_w << ", dilation " << s.dilation_h << "x" << s.dilation_w << ", "
+            << s.groups << " groups of " << s.group_in_c << " -> " << s.group_out_c
+            << " channels, image " << s.min_image << ".." << s.max_image
+            << (s.no_padding ? " unpadded" : "") << ", "
+            << (s.type == kernels::WeightType::kInt4 ? "int4" : "int8");
+}
+
 // Draws a case of shape s into p and d: batch, image, padding (none with
 // s.no_padding, the image then at least the dilated kernel), then DrawCaseData.
 // Returns {pad_bottom, pad_right}.
@@ -265,16 +276,7 @@ void SweepKernelsStridesDilations(int cases, int max_group_out_c, const Run& run
             s.group_out_c = static_cast<int>(rng.Int(1, max_group_out_c));
             s.max_image = 9;
             s.type = type;
-            CAPTURE(kernel);
-            CAPTURE(s.kernel_w);
-            CAPTURE(stride);
-            CAPTURE(s.stride_w);
-            CAPTURE(dilation);
-            CAPTURE(s.dilation_w);
-            CAPTURE(s.groups);
-            CAPTURE(s.group_in_c);
-            CAPTURE(s.group_out_c);
-            CAPTURE(static_cast<int>(type));
+            CAPTURE(s);
             CAPTURE(seed);
             run(s, seed);
           }
