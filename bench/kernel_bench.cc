@@ -23,6 +23,7 @@
 #include "qrt/kernels/dispatch.h"
 #include "qrt/kernels/isa.h"
 #include "qrt_gemm_runner.h"
+#include "read_bandwidth.h"
 #include "thread_pool.h"
 #include "tool_common.h"
 #include "vnni_peak.h"
@@ -43,8 +44,10 @@ per-repetition speed ratios (above 1: qrt is faster). The outputs are compared
 (at most 1 apart: oneDNN rounds in float) so both are known to compute the
 same thing. int4 cases run qrt's int4 kernels against oneDNN int8 (oneDNN has
 no int4 weights). %peak is GOP/s over threads x the measured single-core
-vpdpbusd peak (AVX-512 VNNI CPUs only). --isa / QRT_ISA cap qrt's path only;
-oneDNN's follows ONEDNN_MAX_CPU_ISA.)";
+vpdpbusd peak (AVX-512 VNNI CPUs only). GEMMs with M = 1, which read each
+weight once per run, also get their weight streams in GB/s at one thread,
+against a read-only loop over as many bytes (AVX-512 CPUs only). --isa /
+QRT_ISA cap qrt's path only; oneDNN's follows ONEDNN_MAX_CPU_ISA.)";
 
 struct Args {
   std::string filter;
@@ -64,6 +67,12 @@ struct Result {
   PairTiming timing;
   double ops = 0.0;
   int max_abs_diff = 0;
+  // M = 1 GEMMs: the bytes of weights each run reads (qrt's int4 half of
+  // oneDNN's int8), and the read-only loop's GB/s over qrt's (1 thread).
+  bool single_row = false;
+  double qrt_weight_bytes = 0.0;
+  double onednn_weight_bytes = 0.0;
+  std::optional<double> read_loop_gbps;
 };
 
 std::string FormatNumber(const char* format, double value) {
@@ -110,6 +119,18 @@ std::optional<double> MeasurePeak() {
   return std::nullopt;
 }
 
+// The read-only loop's GB/s over `bytes` (read_bandwidth.h), where the CPU has
+// AVX-512.
+std::optional<double> MeasureReadLoop(double bytes) {
+#if QRT_BENCH_HAVE_VNNI_PEAK
+  if (kernels::DetectCpuFeatures().avx512_vnni) {
+    return MeasureReadBandwidthGbps(static_cast<size_t>(bytes));
+  }
+#endif
+  static_cast<void>(bytes);
+  return std::nullopt;
+}
+
 std::string CpuName() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
@@ -141,6 +162,30 @@ std::optional<double> ShareOfPeak(const Result& r, double seconds, std::optional
 
 std::string Percent(std::optional<double> share) {
   return share ? FormatNumber("%.1f%%", 100.0 * *share) : "n/a";
+}
+
+double Gbps(double bytes, double seconds) { return bytes / seconds * 1e-9; }
+
+constexpr const char* kStreamFormat = "%-26s %10s %9s %12s %15s %10s\n";
+
+// The weight streams of the single-threaded M = 1 results.
+void PrintStreams(const std::vector<Result>& results) {
+  std::printf(
+      "\nM = 1 GEMMs read every weight once per run. Their weight streams at 1 thread, and a\n"
+      "read-only loop over as many bytes (the most one core streams from where they lie):\n");
+  std::printf(kStreamFormat, "case", "weight MB", "qrt GB/s", "oneDNN GB/s", "read loop GB/s",
+              "qrt share");
+  for (const Result& r : results) {
+    if (!r.single_row || r.threads != 1) continue;
+    const double qrt = Gbps(r.qrt_weight_bytes, r.timing.a_seconds);
+    std::printf(
+        kStreamFormat, r.name.c_str(), FormatNumber("%.2f", r.qrt_weight_bytes * 1e-6).c_str(),
+        FormatNumber("%.1f", qrt).c_str(),
+        FormatNumber("%.1f", Gbps(r.onednn_weight_bytes, r.timing.b_seconds)).c_str(),
+        r.read_loop_gbps ? FormatNumber("%.1f", *r.read_loop_gbps).c_str() : "n/a",
+        Percent(r.read_loop_gbps ? std::optional<double>(qrt / *r.read_loop_gbps) : std::nullopt)
+            .c_str());
+  }
 }
 
 constexpr const char* kRowFormat = "%-26s %3s  %-10s %10s %13s %11s %10s %13s %5s  %s\n";
@@ -183,7 +228,14 @@ nlohmann::json ResultJson(const Result& r, std::optional<double> peak) {
           {"reps", r.timing.reps},
           {"qrt_runs_per_rep", r.timing.a_runs_per_rep},
           {"onednn_runs_per_rep", r.timing.b_runs_per_rep},
-          {"max_abs_output_diff", r.max_abs_diff}};
+          {"max_abs_output_diff", r.max_abs_diff},
+          {"qrt_weight_gbps", r.single_row
+                                  ? nlohmann::json(Gbps(r.qrt_weight_bytes, r.timing.a_seconds))
+                                  : nlohmann::json(nullptr)},
+          {"onednn_weight_gbps",
+           r.single_row ? nlohmann::json(Gbps(r.onednn_weight_bytes, r.timing.b_seconds))
+                        : nlohmann::json(nullptr)},
+          {"read_loop_gbps", optional(r.read_loop_gbps)}};
 }
 
 // Idle time between repetitions of multi-threaded runs (see TimingPlan::gap_s).
@@ -203,6 +255,15 @@ Status MeasureCase(const kernels::KernelTable& table, const Operands& ops, const
   result->ops = OpsPerRun(ops.params);
   result->timing = TimeInterleaved([&] { qrt.Run(); }, [&] { onednn->Run(); }, plan);
   result->max_abs_diff = MaxAbsDiff(qrt.output(), onednn->output(), OutputElements(ops.params));
+  const GemmShape shape = ShapeOf(ops.params);
+  result->single_row = shape.m == 1;
+  if (result->single_row) {
+    const bool int4 = std::visit([](const auto& p) { return p.weight_type; }, ops.params) ==
+                      kernels::WeightType::kInt4;
+    result->onednn_weight_bytes = static_cast<double>(shape.k) * shape.n;
+    result->qrt_weight_bytes = result->onednn_weight_bytes / (int4 ? 2.0 : 1.0);
+    if (threads == 1) result->read_loop_gbps = MeasureReadLoop(result->qrt_weight_bytes);
+  }
   return Status::Ok();
 }
 
@@ -268,6 +329,10 @@ Status RunBenchmark(const Args& args) {
     std::printf(
         "\ngemm-int4: qrt runs int4 weights; oneDNN has no int4 weights and runs the same "
         "values as int8.\n");
+  }
+  if (std::any_of(results.begin(), results.end(),
+                  [](const Result& r) { return r.single_row && r.threads == 1; })) {
+    PrintStreams(results);
   }
 
   if (!args.json_path.empty()) {
