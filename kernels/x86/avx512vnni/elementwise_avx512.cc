@@ -6,13 +6,6 @@
 // helper it compiles is in an anonymous namespace or a template on
 // xsimd::avx512bw, so no AVX-512 copy of a shared inline function can stand in
 // for a baseline one (ODR).
-// GCC 12 reports the self-initialised _mm*_undefined_* placeholders inside the
-// AVX-512 intrinsics as (maybe) uninitialized once they are inlined here (GCC
-// bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <immintrin.h>
 
 #include <cstdint>

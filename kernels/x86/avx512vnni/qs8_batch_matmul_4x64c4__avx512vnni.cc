@@ -33,13 +33,6 @@
 //
 // This translation unit is compiled with -mavx512f/bw/vl/vnni: its helpers live
 // in the anonymous namespace, and the template's instantiations are local to it.
-// GCC 12 reports the self-initialised _mm*_undefined_* placeholders inside the
-// AVX-512 intrinsics as (maybe) uninitialized once they are inlined here (GCC
-// bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <immintrin.h>
 
 #include <array>

@@ -18,13 +18,6 @@
 // 64-bit shift), adds the per-channel addend and shifts arithmetically.
 //
 // Memory: a partial last block loads and stores its channels with byte masks.
-// GCC 12 reports the self-initialised _mm*_undefined_* placeholders inside the
-// AVX-512 intrinsics as (maybe) uninitialized once they are inlined here (GCC
-// bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <immintrin.h>
 
 #include <cstdint>
