@@ -50,14 +50,8 @@ void RunRandomCase(const ConvShape& s, uint64_t seed) {
   Rng rng(seed);
   Conv2DParams p;
   CaseData d;
-  const auto [pad_bottom, pad_right] = DrawConvCase(s, rng, &p, &d);
-  CAPTURE(p.batch);
-  CAPTURE(p.in_h);
-  CAPTURE(p.in_w);
-  CAPTURE(p.pad_top);
-  CAPTURE(p.pad_left);
-  CAPTURE(pad_bottom);
-  CAPTURE(pad_right);
+  const DrawnGeometry geometry = DrawConvCase(s, rng, &p, &d);
+  CAPTURE(geometry);
   g_avx2_runs += ExpectGemmMatchesReference(Avx2Conv2D(), kernels::ref::Conv2D, p, d.in,
                                             d.weights->data(), d.bias, rng);
 }

@@ -66,14 +66,8 @@ int RunRandomCase(const ConvShape& s, uint64_t seed) {
   Rng rng(seed);
   Conv2DParams p;
   CaseData d;
-  const auto [pad_bottom, pad_right] = DrawConvCase(s, rng, &p, &d);
-  CAPTURE(p.batch);
-  CAPTURE(p.in_h);
-  CAPTURE(p.in_w);
-  CAPTURE(p.pad_top);
-  CAPTURE(p.pad_left);
-  CAPTURE(pad_bottom);
-  CAPTURE(pad_right);
+  const DrawnGeometry geometry = DrawConvCase(s, rng, &p, &d);
+  CAPTURE(geometry);
   const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                          p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h &&
                          p.out_w == p.in_w;

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <memory>
 #include <ostream>
-#include <utility>
 #include <vector>
 
 #include "kernels/gemm_check.h"
@@ -106,12 +105,27 @@ class KernelWeights {
   const void* data_;
 };
 
+// The drawn geometry of a convolution case, which a failing case's
+// CAPTURE(geometry) prints: batch, image, strides and padding (Conv2DParams holds
+// only the top and left padding).
+struct DrawnGeometry {
+  int batch, in_h, in_w;
+  int stride_h, stride_w;
+  int pad_top, pad_left, pad_bottom, pad_right;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const DrawnGeometry& g) {
+  return os << "batch " << g.batch << ", image " << g.in_h << "x" << g.in_w << ", stride "
+            << g.stride_h << "x" << g.stride_w << ", padding top " << g.pad_top << " left "
+            << g.pad_left << " bottom " << g.pad_bottom << " right " << g.pad_right;
+}
+
 // Draws asymmetric padding for a convolution whose kernel, strides, dilations and
 // image are set: each side up to limit_h or limit_w, but at least enough that the
-// dilated kernel fits. Sets the padding and out_h, out_w; returns {pad_bottom,
-// pad_right} (Conv2DParams holds only the top and left ones).
-inline std::pair<int, int> DrawPaddingAndOutput(kernels::Conv2DParams* p, int limit_h, int limit_w,
-                                                Rng& rng) {
+// dilated kernel fits. Sets the padding and out_h, out_w; returns the case's
+// geometry.
+inline DrawnGeometry DrawPaddingAndOutput(kernels::Conv2DParams* p, int limit_h, int limit_w,
+                                          Rng& rng) {
   const int eff_h = p->dilation_h * (p->kernel_h - 1) + 1;
   const int eff_w = p->dilation_w * (p->kernel_w - 1) + 1;
   p->pad_top = static_cast<int>(rng.Int(0, limit_h));
@@ -122,7 +136,8 @@ inline std::pair<int, int> DrawPaddingAndOutput(kernels::Conv2DParams* p, int li
       std::max(static_cast<int>(rng.Int(0, limit_w)), eff_w - p->in_w - p->pad_left);
   p->out_h = (p->in_h + p->pad_top + pad_bottom - eff_h) / p->stride_h + 1;
   p->out_w = (p->in_w + p->pad_left + pad_right - eff_w) / p->stride_w + 1;
-  return {pad_bottom, pad_right};
+  return {p->batch,   p->in_h,     p->in_w,    p->stride_h, p->stride_w,
+          p->pad_top, p->pad_left, pad_bottom, pad_right};
 }
 
 // The data of a convolution or fully connected case: weights, input, bias and the
@@ -222,9 +237,9 @@ inline std::ostream& operator<<(std::ostream& os, const ConvShape& s) {
 
 // Draws a case of shape s into p and d: batch, image, padding (none with
 // s.no_padding, the image then at least the dilated kernel), then DrawCaseData.
-// Returns {pad_bottom, pad_right}.
-inline std::pair<int, int> DrawConvCase(const ConvShape& s, Rng& rng, kernels::Conv2DParams* p,
-                                        CaseData* d) {
+// Returns the case's geometry.
+inline DrawnGeometry DrawConvCase(const ConvShape& s, Rng& rng, kernels::Conv2DParams* p,
+                                  CaseData* d) {
   *p = kernels::Conv2DParams{};
   p->batch = static_cast<int>(rng.Int(1, 2));
   p->kernel_h = s.kernel_h;
@@ -244,10 +259,10 @@ inline std::pair<int, int> DrawConvCase(const ConvShape& s, Rng& rng, kernels::C
     p->in_h = std::max(p->in_h, eff_h);
     p->in_w = std::max(p->in_w, eff_w);
   }
-  const std::pair<int, int> pads =
+  const DrawnGeometry geometry =
       DrawPaddingAndOutput(p, s.no_padding ? 0 : eff_h, s.no_padding ? 0 : eff_w, rng);
   DrawCaseData(p, s.type, rng, d);
-  return pads;
+  return geometry;
 }
 
 // Calls run(shape, seed) on `cases` random shapes for each kernel size 1, 3, 5, 7

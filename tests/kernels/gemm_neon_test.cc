@@ -81,16 +81,12 @@ void RunConvCase(Isa isa, const NeonConvShape& s, uint64_t seed) {
   p.out_c = s.groups * s.group_out_c;
   p.in_h = static_cast<int>(rng.Int(1, 7));
   p.in_w = static_cast<int>(rng.Int(1, 7));
-  DrawPaddingAndOutput(&p, s.pad ? p.dilation_h * (p.kernel_h - 1) + 1 : 0,
-                       s.pad ? p.dilation_w * (p.kernel_w - 1) + 1 : 0, rng);
+  const DrawnGeometry geometry =
+      DrawPaddingAndOutput(&p, s.pad ? p.dilation_h * (p.kernel_h - 1) + 1 : 0,
+                           s.pad ? p.dilation_w * (p.kernel_w - 1) + 1 : 0, rng);
   CaseData d;
   DrawCaseData(&p, s.type, rng, &d);
-  CAPTURE(p.batch);
-  CAPTURE(p.in_h);
-  CAPTURE(p.in_w);
-  CAPTURE(p.stride_w);
-  CAPTURE(p.pad_top);
-  CAPTURE(p.pad_left);
+  CAPTURE(geometry);
   Runs(isa) += ExpectGemmMatchesReference(kernels::SelectKernels(isa).conv2d, kernels::ref::Conv2D,
                                           p, d.in, d.weights->data(), d.bias, rng);
 }
