@@ -86,13 +86,13 @@ Status MeasureFloat(const Graph& graph,
   std::map<std::string, Layer*> by_output;
   for (Layer& layer : *layers) by_output[layer.output] = &layer;
   const ReferenceExecutor executor(graph);
-  for (const auto& sample : inputs) {
-    std::map<std::string, TensorData> outputs;
-    QRT_RETURN_IF_ERROR(
-        executor.Run(sample, &outputs, [&](const std::string& name, const TensorData& value) {
-          const auto layer = by_output.find(name);
-          if (layer != by_output.end()) AddFloat(value.values<float>(), layer->second);
-        }));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    QRT_RETURN_IF_ERROR(RunCalibrationInput(executor, i, inputs[i],
+                                            [&](const std::string& name, const TensorData& value) {
+                                              const auto layer = by_output.find(name);
+                                              if (layer != by_output.end())
+                                                AddFloat(value.values<float>(), layer->second);
+                                            }));
   }
   return Status::Ok();
 }

@@ -45,6 +45,16 @@ Status ReadSample(const Graph& graph, calib::CalibrationSource* source, size_t i
   return Status::Ok();
 }
 
+Status RunCalibrationInput(const ReferenceExecutor& executor, size_t index,
+                           const std::map<std::string, TensorData>& inputs,
+                           const TensorObserver& observer) {
+  std::map<std::string, TensorData> outputs;
+  const Status status = executor.Run(inputs, &outputs, observer);
+  if (status.ok()) return status;
+  return Status(status.code(),
+                "calibration input " + std::to_string(index) + ": " + status.message());
+}
+
 Status Calibrate(const Graph& graph, calib::CalibrationSource* source,
                  const calib::CalibrationMethod& method, CalibrationResult* result) {
   std::map<std::string, calib::ActivationStats> stats;
@@ -54,16 +64,14 @@ Status Calibrate(const Graph& graph, calib::CalibrationSource* source,
     std::map<std::string, TensorData> inputs;
     QRT_RETURN_IF_ERROR(ReadSample(graph, source, i, &inputs));
     Status observed;
-    std::map<std::string, TensorData> outputs;
-    Status status =
-        executor.Run(inputs, &outputs, [&](const std::string& name, const TensorData& value) {
+    QRT_RETURN_IF_ERROR(RunCalibrationInput(
+        executor, i, inputs, [&](const std::string& name, const TensorData& value) {
           if (value.dtype() != DType::kFloat32 || !observed.ok()) return;
           observed = stats.try_emplace(name, name).first->second.Add(value.values<float>());
-        });
-    if (status.ok()) status = observed;
-    if (!status.ok()) {
-      return Status(status.code(),
-                    "calibration input " + std::to_string(i) + ": " + status.message());
+        }));
+    if (!observed.ok()) {
+      return Status(observed.code(),
+                    "calibration input " + std::to_string(i) + ": " + observed.message());
     }
     progress.Update(i + 1);
   }

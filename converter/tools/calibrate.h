@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "converter/ir/graph.h"
+#include "converter/reference/executor.h"
 #include "data_source.h"
 #include "quantize.h"
 #include "range.h"
@@ -29,6 +30,13 @@ std::vector<calib::InputSpec> GraphInputSpecs(const Graph& graph);
 // Loads sample `index` of `source` as the executor's input map.
 Status ReadSample(const Graph& graph, calib::CalibrationSource* source, size_t index,
                   std::map<std::string, TensorData>* inputs);
+
+// ReferenceExecutor::Run on calibration input `index` (`inputs`, from ReadSample):
+// every pass over the calibration inputs runs through here, so that an error
+// names the input it happened on ("calibration input 3: ...").
+Status RunCalibrationInput(const ReferenceExecutor& executor, size_t index,
+                           const std::map<std::string, TensorData>& inputs,
+                           const TensorObserver& observer);
 
 // Runs the float graph on every sample of `source` (with a progress bar on stderr)
 // and selects every float tensor's range with `method`. A tensor produced by a node

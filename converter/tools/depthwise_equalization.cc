@@ -68,9 +68,8 @@ Status MeasureRanges(const Graph& graph, calib::CalibrationSource* source,
   for (size_t s = 0; s < source->size(); ++s) {
     std::map<std::string, TensorData> inputs;
     QRT_RETURN_IF_ERROR(ReadSample(graph, source, s, &inputs));
-    std::map<std::string, TensorData> outputs;
-    QRT_RETURN_IF_ERROR(
-        executor.Run(inputs, &outputs, [&](const std::string& name, const TensorData& value) {
+    QRT_RETURN_IF_ERROR(RunCalibrationInput(
+        executor, s, inputs, [&](const std::string& name, const TensorData& value) {
           const auto found = by_tensor.find(name);
           if (found == by_tensor.end()) return;
           Pair& pair = *found->second;

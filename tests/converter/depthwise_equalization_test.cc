@@ -154,6 +154,35 @@ TEST_CASE("equalization keeps the float model and stretches the narrow channels"
   }
 }
 
+// Calibration inputs whose sample `bad` has a shape the graph does not take.
+class MisshapenSource : public calib::CalibrationSource {
+ public:
+  MisshapenSource(test::UniformSource good, size_t bad) : good_(std::move(good)), bad_(bad) {}
+  size_t size() const override { return good_.size(); }
+  Status Read(size_t index, std::vector<calib::CalibTensor>* sample) override {
+    QRT_RETURN_IF_ERROR(good_.Read(index, sample));
+    if (index == bad_) {  // one column fewer: [1, kC, kSide, kSide - 1]
+      calib::CalibTensor& x = (*sample)[0];
+      x.shape.back() -= 1;
+      x.values.resize(x.values.size() / kSide * (kSide - 1));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  test::UniformSource good_;
+  size_t bad_;
+};
+
+TEST_CASE("an error of the float graph on a calibration input names the input") {
+  Graph graph = PairGraph();
+  MisshapenSource calibration(Inputs(4, 1), 2);
+  DepthwiseEqualizationReport report;
+  const Status status = EqualizeDepthwiseInputs(&calibration, &graph, &report);
+  REQUIRE(!status.ok());
+  CHECK(status.message().find("calibration input 2: ") == 0);
+}
+
 TEST_CASE("equalization raises the narrow channels' int8 SQNR") {
   Graph graph = PairGraph();
   const double before = NarrowChannelSqnr(graph);
