@@ -284,6 +284,21 @@ ModelBuilder RowSplitModel() {
   return b;
 }
 
+// The model boundary, large enough that both operators are cut into runs of
+// elements: float "x" [1, 320, 320, 3] quantized to "q", which is dequantized to
+// float "y".
+ModelBuilder BoundaryModel() {
+  ModelBuilder b;
+  const int32_t x = b.AddFloatTensor("x", {1, 320, 320, 3});
+  const int32_t q = b.AddActivation("q", {1, 320, 320, 3}, 0.01f, 5);
+  b.Quantize(x, q);
+  const int32_t y = b.AddFloatTensor("y", {1, 320, 320, 3});
+  b.Dequantize(q, y);
+  b.SetInputs({x});
+  b.SetOutputs({q, y});
+  return b;
+}
+
 TEST_CASE("row runs follow the documented policy") {
   using internal::RowRunCount;
   // One thread, one row or too little work: one run.
@@ -317,6 +332,8 @@ TEST_CASE("row runs follow the documented policy") {
   CHECK(RowRunCount(64, 32 * 96 * internal::kElementwiseElementPs, 2) > 1);
   CHECK(RowRunCount(64 * 32 * 96, internal::kLookupElementPs, 2) > 1);
   CHECK(RowRunCount(64 * 32, 192 * internal::kConcatElementPs, 2) > 1);
+  // And both of BoundaryModel.
+  CHECK(RowRunCount(320 * 320 * 3, internal::kBoundaryElementPs, 2) > 1);
 }
 
 std::vector<kernels::Isa> SupportedIsas() {
@@ -330,19 +347,33 @@ std::vector<kernels::Isa> SupportedIsas() {
   return isas;
 }
 
-// All outputs of one run, concatenated.
+// All outputs of one run, concatenated as bytes. Float inputs take int8 values
+// over 100, which BoundaryModel quantizes (scale 0.01) to nearly all of int8.
 std::vector<int8_t> RunOnce(Session& session) {
   Rng rng(11);
   for (const TensorInfo& input : session.model().inputs()) {
     const std::vector<int8_t> values = rng.Int8s(input.element_count);
-    REQUIRE(session.SetInput(input.name, values.data(), values.size()).ok());
+    if (input.type == ElementType::kFloat32) {
+      std::vector<float> real(values.size());
+      for (size_t i = 0; i < real.size(); ++i) real[i] = static_cast<float>(values[i]) / 100;
+      REQUIRE(session.SetInput(input.name, real.data(), real.size()).ok());
+    } else {
+      REQUIRE(session.SetInput(input.name, values.data(), values.size()).ok());
+    }
   }
   REQUIRE(session.Run().ok());
   std::vector<int8_t> all;
   for (const TensorInfo& output : session.model().outputs()) {
-    std::vector<int8_t> values(output.element_count);
-    REQUIRE(session.GetOutput(output.name, values.data(), values.size()).ok());
-    all.insert(all.end(), values.begin(), values.end());
+    if (output.type == ElementType::kFloat32) {
+      std::vector<float> values(output.element_count);
+      REQUIRE(session.GetOutput(output.name, values.data(), values.size()).ok());
+      const auto* bytes = reinterpret_cast<const int8_t*>(values.data());
+      all.insert(all.end(), bytes, bytes + values.size() * sizeof(float));
+    } else {
+      std::vector<int8_t> values(output.element_count);
+      REQUIRE(session.GetOutput(output.name, values.data(), values.size()).ok());
+      all.insert(all.end(), values.begin(), values.end());
+    }
   }
   return all;
 }
@@ -378,6 +409,9 @@ TEST_CASE("outputs are byte-identical for every thread count and instruction set
   }
   SUBCASE("row-wise, elementwise and batch matmul operators cut into runs of rows") {
     CheckSameBytesForEveryThreadCount(RowSplitModel());
+  }
+  SUBCASE("quantize and dequantize cut into runs of elements") {
+    CheckSameBytesForEveryThreadCount(BoundaryModel());
   }
 }
 

@@ -11,15 +11,12 @@
 namespace qrt::internal {
 namespace {
 
-kernels::LookupParams NarrowCount(const kernels::LookupParams& whole, int64_t count) {
-  return {count, whole.table};
-}
-
 // Every element is independent: runs of elements on the session's threads.
 std::unique_ptr<OpKernel> MakeLookupCall(const PrepareContext& ctx, const int8_t* table) {
   const kernels::LookupParams p{ctx.input(0).element_count, table};
   return MakeRowSplitCall(p, ctx.kernels.lookup, {ctx.input_index(0), ctx.output_index(0)},
-                          RowLayout<2>{p.count, kLookupElementPs, {1, 1}}, NarrowCount);
+                          RowLayout<2>{p.count, kLookupElementPs, {1, 1}},
+                          NarrowCount<kernels::LookupParams>);
 }
 
 // A LOOKUP whose table was built at load: owns the table its kernel call reads.
