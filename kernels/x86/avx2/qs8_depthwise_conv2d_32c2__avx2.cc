@@ -16,8 +16,9 @@
 // exact vpmuldq products, adds the per-channel addend and shifts arithmetically
 // (32-bit vpsravd: no 64-bit arithmetic shift is needed).
 //
-// Memory: a partial last block copies its channels through a stack vector, so
-// nothing past the tensors is read or written.
+// Memory: a partial last block loads its channels with a dword-masked load plus
+// single bytes and stores them in 16-, 8-, 4- and 1-byte pieces, so nothing past
+// the tensors is read or written.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -42,9 +43,46 @@ struct Ymm {
   template <bool kMasked>
   static Vec LoadChannels(const int8_t* p, int count) {
     if (!kMasked) return _mm256_loadu_si256(reinterpret_cast<const Vec*>(p));
-    alignas(32) int8_t staged[kChannels] = {};
-    __builtin_memcpy(staged, p, static_cast<size_t>(count));
-    return _mm256_load_si256(reinterpret_cast<const Vec*>(staged));
+    // Whole dwords by a masked load (vpmaskmovd reads, and faults on, only the
+    // lanes it loads), the last count % 4 bytes one by one.
+    const Vec lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const int dwords = count / 4;
+    const Vec v = _mm256_maskload_epi32(reinterpret_cast<const int*>(p),
+                                        _mm256_cmpgt_epi32(_mm256_set1_epi32(dwords), lanes));
+    if (count % 4 == 0) return v;
+    uint32_t last = 0;
+    for (int i = count % 4 - 1; i >= 0; --i) {
+      last = last << 8 | static_cast<uint8_t>(p[4 * dwords + i]);
+    }
+    const Vec last_lane = _mm256_cmpeq_epi32(_mm256_set1_epi32(dwords), lanes);
+    return _mm256_or_si256(
+        v, _mm256_and_si256(_mm256_set1_epi32(static_cast<int32_t>(last)), last_lane));
+  }
+
+  // Stores the first `count` (< 32) bytes of v at out: 16-, 8- and 4-byte
+  // stores, then single bytes.
+  static void StoreChannels(int8_t* out, int count, Vec v) {
+    __m128i part = _mm256_castsi256_si128(v);
+    if (count & 16) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), part);
+      part = _mm256_extracti128_si256(v, 1);
+      out += 16;
+    }
+    if (count & 8) {
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(out), part);
+      part = _mm_srli_si128(part, 8);
+      out += 8;
+    }
+    if (count & 4) {
+      const int32_t dword = _mm_cvtsi128_si32(part);
+      __builtin_memcpy(out, &dword, sizeof(dword));
+      part = _mm_srli_si128(part, 4);
+      out += 4;
+    }
+    for (uint32_t rest = static_cast<uint32_t>(_mm_cvtsi128_si32(part)), i = 0;
+         i < static_cast<uint32_t>(count & 3); ++i, rest >>= 8) {
+      out[i] = static_cast<int8_t>(rest);
+    }
   }
 
   template <bool kMasked>
@@ -77,9 +115,7 @@ struct Ymm {
         _mm256_packs_epi16(_mm256_packs_epi32(y[0], y[1]), _mm256_packs_epi32(y[2], y[3]));
     const Vec clamped = _mm256_min_epi8(_mm256_max_epi8(bytes, lo), hi);
     if (kMasked) {
-      alignas(32) int8_t staged[kChannels];
-      _mm256_store_si256(reinterpret_cast<Vec*>(staged), clamped);
-      __builtin_memcpy(out, staged, static_cast<size_t>(count));
+      StoreChannels(out, count, clamped);
     } else {
       _mm256_storeu_si256(reinterpret_cast<Vec*>(out), clamped);
     }
