@@ -6,7 +6,8 @@
 //   Rescale            plan.h's RescalePlan: exact 32 x 32 -> 64-bit products,
 //                      the biased rounding add, a logical 64-bit shift, and the
 //                      low 32 bits of each lane
-//   Lookup             a 256-entry byte table (out = table[in + 128])
+//   Lookup             a 256-entry byte table (out = table[in + 128]); on x86
+//                      ShuffleLookup, from each set's byte shuffle
 //   Divide             correctly rounded float division (xsimd 8's neon64
 //                      divides through a reciprocal estimate)
 // Everything else (int32/int8/float arithmetic, min/max, selects, float
@@ -36,6 +37,53 @@ namespace {
 
 template <class Arch>
 struct Ops;
+
+#if XSIMD_WITH_AVX2 || XSIMD_WITH_AVX512BW
+// The 256-entry byte table lookup of the x86 specializations, on their in-lane
+// byte shuffle (vpshufb: Ops<Arch>::ShuffleBytes, which looks up 16 entries in
+// each 128-bit lane and gives 0 for an index with bit 7 set) and a 16-byte piece
+// repeated in every lane (Ops<Arch>::Repeat16). With saturating steps of -16,
+// v_k = sat(v - 16 k) keeps bits 0..3 of v while it is non-negative and stays
+// negative once it is, so for v in [0, 128) exactly the tables k = 0 .. v / 16
+// contribute. Tables stored as differences of neighbouring 16-entry pieces then
+// XOR to the piece v / 16. in >= 0 indexes the upper half of the table (pieces
+// 8..15) directly; in ^ 0x80, non-negative for in < 0, the lower half; each half
+// gives 0 for the other's inputs.
+template <class Arch>
+struct ShuffleLookup {
+  using I8 = xsimd::batch<int8_t, Arch>;
+  struct Table {
+    I8 lower[8], upper[8];
+  };
+  static Table Prepare(const int8_t* table) {
+    Table t;
+    __m128i previous_lower = _mm_setzero_si128();
+    __m128i previous_upper = _mm_setzero_si128();
+    for (int k = 0; k < 8; ++k) {
+      const __m128i lower = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * k));
+      const __m128i upper = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 128 + 16 * k));
+      t.lower[k] = Ops<Arch>::Repeat16(_mm_xor_si128(lower, previous_lower));
+      t.upper[k] = Ops<Arch>::Repeat16(_mm_xor_si128(upper, previous_upper));
+      previous_lower = lower;
+      previous_upper = upper;
+    }
+    return t;
+  }
+  static I8 Lookup(I8 in, const Table& t) {
+    const I8 step(16);
+    I8 upper = in;
+    I8 lower = upper ^ I8(INT8_MIN);
+    I8 y = Ops<Arch>::ShuffleBytes(t.lower[0], lower) ^ Ops<Arch>::ShuffleBytes(t.upper[0], upper);
+    for (int k = 1; k < 8; ++k) {
+      lower = xsimd::ssub(lower, step);
+      upper = xsimd::ssub(upper, step);
+      y = y ^ Ops<Arch>::ShuffleBytes(t.lower[k], lower) ^
+          Ops<Arch>::ShuffleBytes(t.upper[k], upper);
+    }
+    return y;
+  }
+};
+#endif
 
 #if XSIMD_WITH_AVX2
 template <>
@@ -75,43 +123,14 @@ struct Ops<xsimd::avx2> {
     return _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
   }
 
-  // pshufb looks up 16 entries and gives 0 for an index with bit 7 set. With
-  // saturating steps of -16, v_k = sat(v - 16 k) keeps bits 0..3 of v while it is
-  // non-negative and stays negative once it is, so for v in [0, 128) exactly
-  // the tables k = 0 .. v / 16 contribute. Tables stored as differences of
-  // neighbouring 16-entry pieces then XOR to the piece v / 16. in >= 0 indexes
-  // the upper half of the table (pieces 8..15) directly; in ^ 0x80, non-negative
-  // for in < 0, the lower half; each half gives 0 for the other's inputs.
-  struct LookupTable {
-    __m256i lower[8], upper[8];
-  };
+  static I8 ShuffleBytes(I8 table, I8 index) { return _mm256_shuffle_epi8(table, index); }
+  static I8 Repeat16(__m128i piece) { return _mm256_broadcastsi128_si256(piece); }
+  using LookupTable = ShuffleLookup<xsimd::avx2>::Table;
   static LookupTable PrepareLookup(const int8_t* table) {
-    LookupTable t;
-    __m128i previous_lower = _mm_setzero_si128();
-    __m128i previous_upper = _mm_setzero_si128();
-    for (int k = 0; k < 8; ++k) {
-      const __m128i lower = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * k));
-      const __m128i upper = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 128 + 16 * k));
-      t.lower[k] = _mm256_broadcastsi128_si256(_mm_xor_si128(lower, previous_lower));
-      t.upper[k] = _mm256_broadcastsi128_si256(_mm_xor_si128(upper, previous_upper));
-      previous_lower = lower;
-      previous_upper = upper;
-    }
-    return t;
+    return ShuffleLookup<xsimd::avx2>::Prepare(table);
   }
   static I8 Lookup(I8 in, const LookupTable& t) {
-    const __m256i step = _mm256_set1_epi8(16);
-    __m256i upper = in;
-    __m256i lower = _mm256_xor_si256(upper, _mm256_set1_epi8(INT8_MIN));
-    __m256i y = _mm256_xor_si256(_mm256_shuffle_epi8(t.lower[0], lower),
-                                 _mm256_shuffle_epi8(t.upper[0], upper));
-    for (int k = 1; k < 8; ++k) {
-      lower = _mm256_subs_epi8(lower, step);
-      upper = _mm256_subs_epi8(upper, step);
-      y = _mm256_xor_si256(y, _mm256_xor_si256(_mm256_shuffle_epi8(t.lower[k], lower),
-                                               _mm256_shuffle_epi8(t.upper[k], upper)));
-    }
-    return y;
+    return ShuffleLookup<xsimd::avx2>::Lookup(in, t);
   }
 };
 #endif  // XSIMD_WITH_AVX2
@@ -152,37 +171,14 @@ struct Ops<xsimd::avx512bw> {
     return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
   }
 
-  // As Ops<avx2>::Lookup (vpshufb works on each 128-bit lane alike).
-  struct LookupTable {
-    __m512i lower[8], upper[8];
-  };
+  static I8 ShuffleBytes(I8 table, I8 index) { return _mm512_shuffle_epi8(table, index); }
+  static I8 Repeat16(__m128i piece) { return _mm512_broadcast_i32x4(piece); }
+  using LookupTable = ShuffleLookup<xsimd::avx512bw>::Table;
   static LookupTable PrepareLookup(const int8_t* table) {
-    LookupTable t;
-    __m128i previous_lower = _mm_setzero_si128();
-    __m128i previous_upper = _mm_setzero_si128();
-    for (int k = 0; k < 8; ++k) {
-      const __m128i lower = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * k));
-      const __m128i upper = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 128 + 16 * k));
-      t.lower[k] = _mm512_broadcast_i32x4(_mm_xor_si128(lower, previous_lower));
-      t.upper[k] = _mm512_broadcast_i32x4(_mm_xor_si128(upper, previous_upper));
-      previous_lower = lower;
-      previous_upper = upper;
-    }
-    return t;
+    return ShuffleLookup<xsimd::avx512bw>::Prepare(table);
   }
   static I8 Lookup(I8 in, const LookupTable& t) {
-    const __m512i step = _mm512_set1_epi8(16);
-    __m512i upper = in;
-    __m512i lower = _mm512_xor_si512(upper, _mm512_set1_epi8(INT8_MIN));
-    __m512i y = _mm512_xor_si512(_mm512_shuffle_epi8(t.lower[0], lower),
-                                 _mm512_shuffle_epi8(t.upper[0], upper));
-    for (int k = 1; k < 8; ++k) {
-      lower = _mm512_subs_epi8(lower, step);
-      upper = _mm512_subs_epi8(upper, step);
-      y = _mm512_xor_si512(y, _mm512_xor_si512(_mm512_shuffle_epi8(t.lower[k], lower),
-                                               _mm512_shuffle_epi8(t.upper[k], upper)));
-    }
-    return y;
+    return ShuffleLookup<xsimd::avx512bw>::Lookup(in, t);
   }
 };
 #endif  // XSIMD_WITH_AVX512BW
