@@ -16,7 +16,9 @@
 
 #include "kernels/gemm_check.h"
 #include "kernels/oracle.h"
+#include "qrt/kernels/dispatch.h"
 #include "qrt/kernels/params.h"
+#include "qrt/kernels/reference.h"
 #include "util/random.h"
 
 namespace qrt::test {
@@ -210,6 +212,43 @@ inline void DrawFullyConnectedCase(int rows, int k, int n, kernels::WeightType t
   p->requant = d->requant.requant.View();
   p->clamp = d->requant.clamp;
   d->weights = std::make_unique<KernelWeights>(d->w, type, n_out, k_len);
+}
+
+// A fully connected kernel at the accumulator extremes: the largest K the
+// validator accepts for int8 weights with |x - zx| = 255 and every weight at one
+// extreme (each sign, int8 and int4), `rows` rows and 17 channels (a tile and a
+// remainder), through ExpectGemmMatchesReference. Returns the kernel runs.
+inline int ExpectFullyConnectedExtremes(const kernels::FullyConnectedKernel& kernel, int rows) {
+  constexpr int kK = 66311;
+  constexpr int kN = 17;
+  int runs = 0;
+  Rng rng(7);
+  for (const kernels::WeightType type : {kernels::WeightType::kInt8, kernels::WeightType::kInt4}) {
+    const bool int4 = type == kernels::WeightType::kInt4;
+    for (const int32_t w_value : {int4 ? -8 : -127, int4 ? 7 : 127}) {
+      CAPTURE(static_cast<int>(type));
+      CAPTURE(w_value);
+      kernels::FullyConnectedParams p{};
+      p.rows = rows;
+      p.in_features = kK;
+      p.out_features = kN;
+      p.input_zero_point = 127;
+      p.weight_type = type;
+      ChannelRequantStorage requant;
+      for (int c = 0; c < kN; ++c) {
+        requant.Push(MustQuantizeMultiplier(1.0 / (kK * 127.0 * 255.0 / (100.0 + c))));
+      }
+      p.requant = requant.View();
+      p.clamp = {-128, 127};
+      const std::vector<int8_t> in(static_cast<size_t>(rows) * kK, -128);
+      const std::vector<int8_t> w(size_t{kN} * kK, static_cast<int8_t>(w_value));
+      const std::vector<int32_t> bias(kN, 0);
+      const KernelWeights weights(w, type, kN, kK);
+      runs += ExpectGemmMatchesReference(kernel, kernels::ref::FullyConnected, p, in,
+                                         weights.data(), bias, rng);
+    }
+  }
+  return runs;
 }
 
 // The shape of a random convolution case; image size, padding, data and

@@ -101,39 +101,7 @@ TEST_CASE("AVX2 fully connected at the accumulator extremes") {
     MESSAGE(kSkipMessage);
     return;
   }
-  // The largest K the validator accepts for int8 weights with |x - zx| = 255 and
-  // every weight at an extreme, over a tile and a remainder of rows and channels.
-  constexpr int kK = 66311;
-  constexpr int kN = 17;
-  Rng rng(7);
-  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
-    const bool int4 = type == WeightType::kInt4;
-    for (const int32_t w_value : {int4 ? -8 : -127, int4 ? 7 : 127}) {
-      CAPTURE(static_cast<int>(type));
-      CAPTURE(w_value);
-      FullyConnectedParams p{};
-      p.rows = 5;
-      p.in_features = kK;
-      p.out_features = kN;
-      p.input_zero_point = 127;
-      p.output_zero_point = 0;
-      p.weight_type = type;
-      ChannelRequantStorage requant;
-      for (int c = 0; c < kN; ++c) {
-        requant.Push(MustQuantizeMultiplier(1.0 / (kK * 127.0 * 255.0 / (100.0 + c))));
-      }
-      p.requant = requant.View();
-      p.clamp = {-128, 127};
-      const std::vector<int8_t> in(static_cast<size_t>(p.rows) * kK, -128);
-      const std::vector<int8_t> w(size_t{kN} * kK, static_cast<int8_t>(w_value));
-      const std::vector<int32_t> bias(kN, 0);
-      const std::vector<uint8_t> int4_rows =
-          int4 ? PackInt4Rows(w, kN, kK) : std::vector<uint8_t>{};
-      g_avx2_runs += ExpectGemmMatchesReference(
-          Avx2FullyConnected(), kernels::ref::FullyConnected, p, in,
-          int4 ? static_cast<const void*>(int4_rows.data()) : w.data(), bias, rng);
-    }
-  }
+  g_avx2_runs += ExpectFullyConnectedExtremes(Avx2FullyConnected(), 5);
 }
 
 // Last in this file, so it runs after every case above (doctest orders by file
