@@ -1,8 +1,10 @@
 #include "pack/depthwise_conv2d_tap_dwords.h"
 
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "qrt/kernels/requant.h"
 #include "ref/weights.h"
 
 namespace qrt::kernels {
@@ -68,6 +70,23 @@ bool FastAddend(Dyadic d, int32_t zy, int32_t* addend, int32_t* shift) {
   return true;
 }
 
+// The fast mode of a channel whose every possible accumulator requantizes to the
+// same value k (a channel whose weights are all but zero, common where training
+// left a channel dead): the zero multiplier with zero point zy + k, which gives
+// zy + k for any accumulator. Such a channel's real multiplier is tiny (shift up
+// to 62), so zy * 2^(s - 32) would not fit the fast mode's addend and the
+// channel would send its whole block to the exact mode. acc_lo and acc_hi bound
+// the reference's int64 accumulator; the kernel requantizes it narrowed modulo
+// 2^32, so the range must lie inside int32. Rescale is non-decreasing in the
+// accumulator, so its two ends decide.
+bool ConstantFastAddend(Dyadic d, int32_t zy, int64_t acc_lo, int64_t acc_hi, int32_t* addend,
+                        int32_t* shift) {
+  if (acc_lo < INT32_MIN || acc_hi > INT32_MAX) return false;
+  const int64_t k = Rescale(static_cast<int32_t>(acc_lo), d);
+  if (Rescale(static_cast<int32_t>(acc_hi), d) != k || k < -256 || k > 255) return false;
+  return FastAddend({0, 1}, static_cast<int32_t>(zy + k), addend, shift);
+}
+
 void Pack(const Conv2DParams& p, const void* weights, const int32_t* bias, void* packed,
           const DwLayout& layout) {
   const DwGeometry g = Geometry(p, layout);
@@ -96,11 +115,19 @@ void Pack(const Conv2DParams& p, const void* weights, const int32_t* bias, void*
         continue;
       }
       int64_t sum_w = 0;
+      // The range of the reference's accumulator: each tap adds (x - zx) w with
+      // x - zx in [-128 - zx, 127 - zx] (0, inside it, for a tap in the padding).
+      int64_t acc_lo = bias[n];
+      int64_t acc_hi = bias[n];
       for (int ky = 0; ky < p.kernel_h; ++ky) {
         for (int kx = 0; kx < p.kernel_w; ++kx) {
           const int32_t w = ref::WeightAt(weights, p.weight_type, taps_per_channel, n,
                                           int64_t{ky} * p.kernel_w + kx);
           sum_w += w;
+          const int64_t low = (-128 - int64_t{p.input_zero_point}) * w;
+          const int64_t high = (127 - int64_t{p.input_zero_point}) * w;
+          acc_lo += low < high ? low : high;
+          acc_hi += low < high ? high : low;
           const size_t slice = static_cast<size_t>(ky / g.taps) * p.kernel_w + kx;
           uint8_t* dword = slices + (slice * width + lane) * sizeof(int32_t);
           const size_t at = static_cast<size_t>(ky % g.taps) * layout.tap_bytes;
@@ -117,9 +144,10 @@ void Pack(const Conv2DParams& p, const void* weights, const int32_t* bias, void*
       folded_bias[lane] = static_cast<int32_t>(
           bias[n] - (p.input_zero_point + int64_t{layout.input_offset}) * sum_w);
       const Dyadic d = p.requant.At(n);
-      multiplier[lane] = d.multiplier;
-      shift[lane] = d.shift;
-      fast = fast && FastAddend(d, p.output_zero_point, &addend[lane], &shift[lane]);
+      const bool constant =
+          ConstantFastAddend(d, p.output_zero_point, acc_lo, acc_hi, &addend[lane], &shift[lane]);
+      multiplier[lane] = constant ? 0 : d.multiplier;
+      fast = fast && (constant || FastAddend(d, p.output_zero_point, &addend[lane], &shift[lane]));
     }
     if (fast) {
       for (int c = 0; c < width; ++c) {
@@ -131,8 +159,10 @@ void Pack(const Conv2DParams& p, const void* weights, const int32_t* bias, void*
       for (int c = 0; c < width; ++c) {
         const size_t lane = LanePosition(c, width);
         const int n = c0 + c;
+        const Dyadic d = n < p.out_c ? p.requant.At(n) : Dyadic{0, 1};
+        multiplier[lane] = d.multiplier;
         addend[lane] = 0;
-        shift[lane] = n < p.out_c ? p.requant.At(n).shift : 1;
+        shift[lane] = d.shift;
       }
     }
     for (int q = 0; q + 1 < width; q += 2) mult_odd[q] = multiplier[q + 1];

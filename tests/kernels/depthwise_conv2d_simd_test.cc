@@ -265,6 +265,60 @@ TEST_CASE("Depthwise convolution over long rows and kernels wider than the colum
   }
 }
 
+// Dead channels (weights 0, or +-1 with the tiny multiplier a calibration gives
+// them, shift 58-60; one with a bias far from 0) beside live ones, with an output
+// zero point: its zy * 2^(s - 32)
+// does not fit the fast mode's addend, but every accumulator it can have
+// requantizes to one value, so it must leave its block in the fast mode (a block
+// in the exact mode runs 4x slower: the PP-OCRv4 recogniser had four such
+// layers), and give the reference's bytes.
+TEST_CASE("A dead channel keeps its depthwise block in the fast mode") {
+  Rng rng(77);
+  Conv2DParams p{};
+  p.batch = 1;
+  p.in_h = p.in_w = 6;
+  p.in_c = p.out_c = p.groups = 64;
+  p.kernel_h = p.kernel_w = 3;
+  p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
+  p.pad_top = p.pad_left = 1;
+  p.out_h = p.out_w = 6;
+  p.input_zero_point = 5;
+  p.output_zero_point = -77;
+  p.clamp = {-128, 127};
+  p.weight_type = WeightType::kInt8;
+  std::vector<int8_t> w = rng.Int8s(64 * 9);
+  std::fill_n(w.begin() + 10 * 9, 9, int8_t{0});
+  for (int t = 0; t < 9; ++t) w[20 * 9 + t] = static_cast<int8_t>(t % 2 == 0 ? 1 : -1);
+  std::fill_n(w.begin() + 30 * 9, 9, int8_t{0});
+  // Channel 30's constant is 4: bias 2^30 at a multiplier of 2^-28.
+  std::vector<int32_t> bias = rng.Int32s(64, -5000, 5000);
+  bias[30] = 1 << 30;
+  ChannelRequantStorage requant;
+  for (int c = 0; c < 64; ++c) {
+    requant.Push(c == 10 || c == 20 ? kernels::Dyadic{1627914240, 60}
+                 : c == 30          ? kernels::Dyadic{1 << 30, 58}
+                                    : MustQuantizeMultiplier(0.0005));
+  }
+  p.requant = requant.View();
+  const std::vector<int8_t> in = rng.Int8s(6 * 6 * 64);
+  const KernelWeights weights(w, WeightType::kInt8, 64, 9);
+  for (Path& path : g_paths) {
+    if (!Runnable(path)) continue;
+    const std::string isa_name = kernels::IsaName(path.isa);
+    CAPTURE(isa_name);
+    const Conv2DKernel kernel = Depthwise(path.isa);
+    std::unique_ptr<uint8_t, GemmFreeDeleter> packed(
+        static_cast<uint8_t*>(std::aligned_alloc(64, (kernel.packed_size(p) + 63) / 64 * 64)));
+    REQUIRE(packed != nullptr);
+    kernel.pack(p, weights.data(), bias.data(), packed.get());
+    int32_t mode = 0;
+    std::memcpy(&mode, packed.get(), sizeof(mode));
+    CHECK(mode == kernels::kDwRequantFast);
+    path.runs +=
+        ExpectGemmMatchesReference(kernel, kernels::ref::Conv2D, p, in, weights.data(), bias, rng);
+  }
+}
+
 // Last in this file, so it runs after every case above (doctest orders by file
 // and line).
 TEST_CASE("Every depthwise path built and supported ran, in both requantization modes") {
