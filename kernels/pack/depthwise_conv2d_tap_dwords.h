@@ -47,8 +47,11 @@
 // halves of two vpmuldq products, one add and one 32-bit arithmetic shift per
 // lane, and saturating packs plus an int8 min/max (saturation to int8 before a
 // clamp within int8 changes nothing). A zero multiplier is stored as s = 33
-// (any s gives 0). Otherwise the block is kDwRequantExact and the kernel
-// requantizes each channel in scalar int64, as requant.h does.
+// (any s gives 0), and so is a channel whose every possible accumulator (bounded
+// from its weights, bias and zx) requantizes to one value k, with zy + k for zy:
+// a dead channel's tiny multiplier (s near 62) would not fit the addend.
+// Otherwise the block is kDwRequantExact and the kernel requantizes each channel
+// in scalar int64, as requant.h does.
 //
 // int4 weights are widened to the same layout at pack time: depthwise weights
 // are a few hundred bytes per block, so their width costs nothing at run time.
