@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/conv_cases.h"
 #include "kernels/gemm_check.h"
 #include "kernels/oracle.h"
 #include "qrt/kernels/dispatch.h"
@@ -50,16 +51,8 @@ void RunDepthwiseCase(int channels, int kernel_h, int kernel_w, int stride, int 
   p.dilation_h = p.dilation_w = dilation;
   p.in_h = static_cast<int>(rng.Int(1, 8));
   p.in_w = static_cast<int>(rng.Int(1, 8));
-  const int eff_h = dilation * (kernel_h - 1) + 1;
-  const int eff_w = dilation * (kernel_w - 1) + 1;
-  p.pad_top = static_cast<int>(rng.Int(0, eff_h - 1));
-  p.pad_left = static_cast<int>(rng.Int(0, eff_w - 1));
-  const int pad_bottom =
-      std::max(static_cast<int>(rng.Int(0, eff_h - 1)), eff_h - p.in_h - p.pad_top);
-  const int pad_right =
-      std::max(static_cast<int>(rng.Int(0, eff_w - 1)), eff_w - p.in_w - p.pad_left);
-  p.out_h = (p.in_h + p.pad_top + pad_bottom - eff_h) / p.stride_h + 1;
-  p.out_w = (p.in_w + p.pad_left + pad_right - eff_w) / p.stride_w + 1;
+  const DrawnGeometry geometry =
+      DrawPaddingAndOutput(&p, dilation * (kernel_h - 1), dilation * (kernel_w - 1), rng);
   p.input_zero_point = rng.ZeroPoint();
   p.weight_type = type;
   const bool int4 = type == WeightType::kInt4;
@@ -102,12 +95,7 @@ void RunDepthwiseCase(int channels, int kernel_h, int kernel_w, int stride, int 
   const std::vector<uint8_t> int4_rows =
       int4 ? PackInt4Rows(w, c_count, taps) : std::vector<uint8_t>{};
   const void* weights = int4 ? static_cast<const void*>(int4_rows.data()) : w.data();
-  CAPTURE(p.batch);
-  CAPTURE(p.in_h);
-  CAPTURE(p.in_w);
-  CAPTURE(p.stride_w);
-  CAPTURE(p.pad_top);
-  CAPTURE(p.pad_left);
+  CAPTURE(geometry);
   g_neon_runs += ExpectGemmMatchesReference(kernels::SelectKernels(Isa::kNeon).depthwise_conv2d,
                                             kernels::ref::Conv2D, p, in, weights, bias, rng);
 }

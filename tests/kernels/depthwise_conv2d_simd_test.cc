@@ -102,16 +102,10 @@ void RunRandomCase(const DwShape& s, uint64_t seed) {
   p.dilation_w = s.dilation_w;
   p.in_h = static_cast<int>(rng.Int(1, s.max_in_h));
   p.in_w = static_cast<int>(rng.Int(1, s.max_in_w));
-  const int span_h = p.dilation_h * (p.kernel_h - 1) + 1;
-  const int span_w = p.dilation_w * (p.kernel_w - 1) + 1;
-  p.pad_top = static_cast<int>(rng.Int(0, span_h - 1));
-  p.pad_left = static_cast<int>(rng.Int(0, span_w - 1));
-  const int pad_bottom =
-      std::max(static_cast<int>(rng.Int(0, span_h - 1)), span_h - p.in_h - p.pad_top);
-  const int pad_right =
-      std::max(static_cast<int>(rng.Int(0, span_w - 1)), span_w - p.in_w - p.pad_left);
-  p.out_h = (p.in_h + p.pad_top + pad_bottom - span_h) / p.stride_h + 1;
-  p.out_w = (p.in_w + p.pad_left + pad_right - span_w) / p.stride_w + 1;
+  // Each side padded by less than the dilated kernel (more would add only
+  // windows entirely in the padding).
+  const DrawnGeometry geometry = DrawPaddingAndOutput(&p, p.dilation_h * (p.kernel_h - 1),
+                                                      p.dilation_w * (p.kernel_w - 1), rng);
   p.input_zero_point = rng.ZeroPoint();
   p.weight_type = s.type;
   const bool int4 = s.type == WeightType::kInt4;
@@ -150,13 +144,7 @@ void RunRandomCase(const DwShape& s, uint64_t seed) {
   p.requant = requant.requant.View();
   p.clamp = requant.clamp;
   const KernelWeights weights(w, s.type, channels, taps);
-  CAPTURE(p.batch);
-  CAPTURE(p.in_h);
-  CAPTURE(p.in_w);
-  CAPTURE(p.pad_top);
-  CAPTURE(p.pad_left);
-  CAPTURE(pad_bottom);
-  CAPTURE(pad_right);
+  CAPTURE(geometry);
   for (Path& path : g_paths) {
     if (!Runnable(path)) continue;
     const std::string isa_name = kernels::IsaName(path.isa);
