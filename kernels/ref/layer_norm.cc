@@ -19,7 +19,10 @@
 
 namespace qrt::kernels::ref {
 
-void LayerNorm(const LayerNormParams& p, const int8_t* input, int8_t* output) {
+void LayerNorm(const LayerNormParams& params, const int8_t* input, int8_t* output) {
+  // A local copy: the stores to `output` (int8, which may alias anything) would
+  // otherwise make the compiler reload every parameter for every element.
+  const LayerNormParams p = params;
   for (int row = 0; row < p.rows; ++row) {
     const int8_t* in = input + int64_t{row} * p.depth;
     int8_t* out = output + int64_t{row} * p.depth;

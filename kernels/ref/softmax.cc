@@ -14,7 +14,10 @@
 
 namespace qrt::kernels::ref {
 
-void Softmax(const SoftmaxParams& p, const int8_t* input, int8_t* output) {
+void Softmax(const SoftmaxParams& params, const int8_t* input, int8_t* output) {
+  // A local copy: the stores to `output` (int8, which may alias anything) would
+  // otherwise make the compiler reload every parameter for every element.
+  const SoftmaxParams p = params;
   for (int r = 0; r < p.rows; ++r) {
     const int8_t* in = input + int64_t{r} * p.depth;
     int8_t* out = output + int64_t{r} * p.depth;
