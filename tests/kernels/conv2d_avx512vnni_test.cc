@@ -13,7 +13,8 @@
 // input). Where the path was not built or the CPU lacks it the sweeps report a skip,
 // but the last test case fails if the path was built, the CPU has it and some
 // tile variant the kernel picks from the parameters (pointwise or not, tall tiles
-// of up to 2 blocks or wide ones, int8 or int4, image stems) never ran.
+// of up to 2 blocks or wide ones, int8 or int4, image stems, pair blocks) never
+// ran.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -53,6 +54,10 @@ constexpr char kSkipMessage[] = "skipped: the AVX-512 VNNI path was not built or
 int g_vnni_runs[2][2][2] = {};
 // Kernel runs of the image stem cases, [int4].
 int g_stem_runs[2] = {};
+// Kernel runs of cases whose last channel block of each group runs as a pair
+// block (at most 8 channels, int8, whole K groups and K >= 64: every channel
+// tile ending there takes it), [pointwise].
+int g_pair_runs[2] = {};
 
 bool VnniRunnable() {
   return kVnniBuilt && kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx512Vnni);
@@ -76,6 +81,11 @@ int RunRandomCase(const ConvShape& s, uint64_t seed) {
   const int runs = ExpectGemmMatchesReference(VnniConv2D(), kernels::ref::Conv2D, p, d.in,
                                               d.weights->data(), d.bias, rng);
   g_vnni_runs[int4][pointwise][tall] += runs;
+  const int k = s.kernel_h * s.kernel_w * s.group_in_c;
+  const int last_block = s.group_out_c % 16;
+  if (!int4 && s.group_in_c % 4 == 0 && last_block >= 1 && last_block <= 8 && k >= 64) {
+    g_pair_runs[pointwise] += runs;
+  }
   return runs;
 }
 
@@ -234,6 +244,8 @@ TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has
     CAPTURE(int4);
     CHECK(g_stem_runs[int4] > 0);
   }
+  CHECK(g_pair_runs[0] > 0);
+  CHECK(g_pair_runs[1] > 0);
 }
 
 }  // namespace
