@@ -23,6 +23,13 @@ calib::FusedActivation FusedActivationOf(const Graph& graph, const std::string& 
   return calib::FusedActivation::kNone;
 }
 
+// status, named after calibration input `index` when it is an error.
+Status AtCalibrationInput(size_t index, const Status& status) {
+  if (status.ok()) return status;
+  return Status(status.code(),
+                "calibration input " + std::to_string(index) + ": " + status.message());
+}
+
 }  // namespace
 
 std::vector<calib::InputSpec> GraphInputSpecs(const Graph& graph) {
@@ -49,10 +56,7 @@ Status RunCalibrationInput(const ReferenceExecutor& executor, size_t index,
                            const std::map<std::string, TensorData>& inputs,
                            const TensorObserver& observer) {
   std::map<std::string, TensorData> outputs;
-  const Status status = executor.Run(inputs, &outputs, observer);
-  if (status.ok()) return status;
-  return Status(status.code(),
-                "calibration input " + std::to_string(index) + ": " + status.message());
+  return AtCalibrationInput(index, executor.Run(inputs, &outputs, observer));
 }
 
 Status Calibrate(const Graph& graph, calib::CalibrationSource* source,
@@ -69,10 +73,7 @@ Status Calibrate(const Graph& graph, calib::CalibrationSource* source,
           if (value.dtype() != DType::kFloat32 || !observed.ok()) return;
           observed = stats.try_emplace(name, name).first->second.Add(value.values<float>());
         }));
-    if (!observed.ok()) {
-      return Status(observed.code(),
-                    "calibration input " + std::to_string(i) + ": " + observed.message());
-    }
+    QRT_RETURN_IF_ERROR(AtCalibrationInput(i, observed));
     progress.Update(i + 1);
   }
   result->clear();
