@@ -6,6 +6,8 @@
 //   Rescale            plan.h's RescalePlan: exact 32 x 32 -> 64-bit products,
 //                      the biased rounding add, a logical 64-bit shift, and the
 //                      low 32 bits of each lane
+//   MulHigh31          floor(x * m / 2^31) for int32 x and m in [0, 2^31), the
+//                      64-bit product's bits 31..62 (plan.h's HighRescalePlan)
 //   Lookup             a 256-entry byte table (out = table[in + 128]); on x86
 //                      ShuffleLookup, from each set's byte shuffle
 //   Divide             correctly rounded float division (xsimd 8's neon64
@@ -122,6 +124,13 @@ struct Ops<xsimd::avx2> {
     const __m256i odd = RescaleEven(_mm256_srli_epi64(x, 32), k);
     return _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
   }
+  // The even lanes' products shifted down into their low dwords, the odd lanes'
+  // shifted up into their high dwords.
+  static I32 MulHigh31(I32 x, I32 m) {
+    const __m256i even = _mm256_srli_epi64(_mm256_mul_epi32(x, m), 31);
+    const __m256i odd = _mm256_slli_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), m), 1);
+    return _mm256_blend_epi32(even, odd, 0xAA);
+  }
 
   static I8 ShuffleBytes(I8 table, I8 index) { return _mm256_shuffle_epi8(table, index); }
   static I8 Repeat16(__m128i piece) { return _mm256_broadcastsi128_si256(piece); }
@@ -169,6 +178,11 @@ struct Ops<xsimd::avx512bw> {
     const __m512i even = RescaleEven(x, k);
     const __m512i odd = RescaleEven(_mm512_srli_epi64(x, 32), k);
     return _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+  }
+  static I32 MulHigh31(I32 x, I32 m) {  // as Ops<xsimd::avx2>'s
+    const __m512i even = _mm512_srli_epi64(_mm512_mul_epi32(x, m), 31);
+    const __m512i odd = _mm512_slli_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), m), 1);
+    return _mm512_mask_blend_epi32(0xAAAA, even, odd);
   }
 
   static I8 ShuffleBytes(I8 table, I8 index) { return _mm512_shuffle_epi8(table, index); }
@@ -225,6 +239,8 @@ struct Ops<xsimd::neon64> {
     const int64x2_t high = Finish(vmull_high_s32(v, k.multiplier), k);
     return vuzp1q_s32(vreinterpretq_s32_s64(low), vreinterpretq_s32_s64(high));
   }
+  // sat((2 x m) >> 32) == (x m) >> 31; it saturates only for x = m = INT32_MIN.
+  static I32 MulHigh31(I32 x, I32 m) { return vqdmulhq_s32(x, m); }
 
   // tbl over four registers looks up 64 entries and gives 0 for an index >= 64;
   // the byte index minus 64 j (wrapping) selects quarter j.

@@ -46,6 +46,49 @@ int32_t SmallestAtLeast(Dyadic d, int32_t zy, int32_t hi) {
   return ClampToInt32(CeilDiv(limit, d.multiplier));
 }
 
+bool InInt32(int64_t x) { return x >= INT32_MIN && x <= INT32_MAX; }
+
+// OperandRescalePlan of Rescale((q - z) << left_shift, d); false where a product
+// or sum of it leaves int32 for some int8 q.
+bool MakeOperandRescalePlan(Dyadic d, int32_t z, int32_t left_shift, OperandRescalePlan* plan) {
+  // The reference forms (q - z) << left_shift in int32.
+  const int64_t x_max = INT8_MAX - int64_t{z};
+  const int64_t x_min = INT8_MIN - int64_t{z};
+  if (!InInt32(x_max * (int64_t{1} << left_shift)) ||
+      !InInt32(x_min * (int64_t{1} << left_shift))) {
+    return false;
+  }
+  if (d.multiplier == 0) {  // Rescale(x, {0, s}) == 0
+    *plan = {0, 0, 0};
+    return true;
+  }
+  int t = 0;
+  while ((d.multiplier >> t & 1) == 0) ++t;
+  const int64_t odd = d.multiplier >> t;
+  const int e = d.shift - left_shift - t;
+  int64_t multiplier = odd;
+  int64_t rounding = 0;
+  if (e <= 0) {
+    if (-e >= 31 || odd > (int64_t{INT32_MAX} >> -e)) return false;
+    multiplier = odd << -e;
+  } else {
+    if (e > 31) return false;
+    rounding = int64_t{1} << (e - 1);
+  }
+  const int64_t add = rounding - z * multiplier;
+  if (!InInt32(add) || !InInt32(INT8_MIN * multiplier + add) ||
+      !InInt32(INT8_MAX * multiplier + add)) {
+    return false;
+  }
+  *plan = {static_cast<int32_t>(multiplier), static_cast<int32_t>(add), e > 0 ? e : 0};
+  return true;
+}
+
+// The plan's value for q (the multiplier is never negative: non-decreasing in q).
+int64_t OperandValue(const OperandRescalePlan& plan, int32_t q) {
+  return (int64_t{q} * plan.multiplier + plan.add) >> plan.shift;
+}
+
 }  // namespace
 
 RescalePlan MakeRescalePlan(Dyadic d, int32_t offset) {
@@ -72,6 +115,42 @@ bool RequantIsNarrowing(Dyadic d, int32_t zy, int32_t lo, int32_t hi, int64_t ac
   if (lo != INT8_MIN || hi != INT8_MAX || acc_min < INT32_MIN || acc_max > INT32_MAX) return false;
   return Rescale(static_cast<int32_t>(acc_min), d) + zy >= INT32_MIN &&
          Rescale(static_cast<int32_t>(acc_max), d) + zy <= INT32_MAX;
+}
+
+bool MakeHighRescalePlan(Dyadic d, int32_t offset, int64_t x_min, int64_t x_max,
+                         HighRescalePlan* plan) {
+  if (d.shift < 32 || x_min < INT32_MIN || x_max > INT32_MAX) return false;
+  const int64_t add = (int64_t{1} << (d.shift - 32)) + (int64_t{offset} << (d.shift - 31));
+  // x * m is non-decreasing in x (m >= 0), and |x * m| < 2^62.
+  const int64_t sum_min = ((x_min * d.multiplier) >> 31) + add;
+  const int64_t sum_max = ((x_max * d.multiplier) >> 31) + add;
+  if (add > INT32_MAX || add < INT32_MIN || sum_min < INT32_MIN || sum_max > INT32_MAX) {
+    return false;
+  }
+  *plan = {d.multiplier, static_cast<int32_t>(add), d.shift - 31};
+  return true;
+}
+
+bool MakeAddPlan(const AddParams& p, AddPlan* plan) {
+  if (p.clamp.lo < INT8_MIN || p.clamp.lo > INT8_MAX || p.clamp.hi < INT8_MIN ||
+      p.clamp.hi > INT8_MAX) {
+    return false;
+  }
+  if (!MakeOperandRescalePlan(p.a_requant, p.a_zero_point, p.left_shift, &plan->a) ||
+      !MakeOperandRescalePlan(p.b_requant, p.b_zero_point, p.left_shift, &plan->b)) {
+    return false;
+  }
+  const int64_t sum_min = OperandValue(plan->a, INT8_MIN) + OperandValue(plan->b, INT8_MIN);
+  const int64_t sum_max = OperandValue(plan->a, INT8_MAX) + OperandValue(plan->b, INT8_MAX);
+  plan->lo = p.clamp.lo;
+  plan->hi = p.clamp.hi;
+  return MakeHighRescalePlan(p.out_requant, p.output_zero_point, sum_min, sum_max, &plan->out);
+}
+
+void MakeRequantTable(Dyadic d, int32_t z, int32_t zy, int8_t (&table)[256]) {
+  for (int32_t q = INT8_MIN; q <= INT8_MAX; ++q) {
+    table[q - INT8_MIN] = Requantize(q - z, d, zy, INT8_MIN, INT8_MAX);
+  }
 }
 
 BroadcastPlan MakeBroadcastPlan(const BroadcastShapes& s) {

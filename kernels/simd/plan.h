@@ -56,6 +56,57 @@ bool MakeRequantPlan(Dyadic d, int32_t zy, int32_t lo, int32_t hi, RequantPlan* 
 bool RequantIsNarrowing(Dyadic d, int32_t zy, int32_t lo, int32_t hi, int64_t acc_min,
                         int64_t acc_max);
 
+// Rescale(x, d) + offset in int32 lanes through the high half of the product,
+// for d.shift >= 32:
+//   ((x * multiplier) >> 31) + add) >> shift,  add = 2^(s-32) + offset * 2^(s-31),
+//   shift = s - 31
+// with `>>` arithmetic and (x * multiplier) >> 31 the 64-bit product's bits 31..62
+// (Ops<A>::MulHigh31; vqdmulh on NEON). As 2^(s-1) is a multiple of 2^31, the
+// floor of the product's 2^31 part loses nothing: floor((x * m + 2^(s-1)) / 2^s)
+// = floor((floor(x * m / 2^31) + 2^(s-32)) / 2^(s-31)). Two products and one
+// shift fewer than RescalePlan's 64-bit lanes, and no clamp before it: the plan
+// exists only where the sum stays inside int32 for every x in the given range.
+struct HighRescalePlan {
+  int32_t multiplier;
+  int32_t add;
+  int32_t shift;
+};
+
+// The plan of Rescale(x, d) + offset for x in [x_min, x_max]; false where d.shift
+// < 32 or the sum before the shift leaves int32 somewhere in that range.
+bool MakeHighRescalePlan(Dyadic d, int32_t offset, int64_t x_min, int64_t x_max,
+                         HighRescalePlan* plan);
+
+// An Add operand's Rescale((q - z) << left_shift, d) for every int8 q as one int32
+// multiply-add and arithmetic shift: (q * multiplier + add) >> shift. With
+// d.multiplier = m' * 2^t (m' odd) and e = s - left_shift - t, the product
+// (q - z) * m * 2^left_shift is (q - z) * m' * 2^(s - e): for e <= 0 the rounding
+// adds nothing to a multiple of 2^s (multiplier m' * 2^-e, shift 0), for e > 0
+// dividing by 2^(s - e) first is exact (multiplier m', rounding 2^(e-1)). The
+// converter's 16-bit mantissas (m' < 2^16) keep it inside int32.
+struct OperandRescalePlan {
+  int32_t multiplier;
+  int32_t add;
+  int32_t shift;
+};
+
+// Add's formula (params.h) in int32 lanes: a' and b' by OperandRescalePlan, their
+// sum requantized by HighRescalePlan (offset zy) and clamped to [lo, hi].
+struct AddPlan {
+  OperandRescalePlan a, b;
+  HighRescalePlan out;
+  int32_t lo, hi;
+};
+
+// False where the plan would not reproduce the reference bit for bit: an
+// operand's products or a' + b' leaving int32 (the reference's sum wraps), the
+// output shift below 32, or a clamp outside int8.
+bool MakeAddPlan(const AddParams& p, AddPlan* plan);
+
+// Requantize(q - z, d, zy, -128, 127) for every int8 q, at table[q + 128]: an
+// int8 input's requantization as a byte lookup (Ops<A>::Lookup), for Concat.
+void MakeRequantTable(Dyadic d, int32_t z, int32_t zy, int8_t (&table)[256]);
+
 // The longest repeated pattern a broadcast row may carry (BroadcastPlan): the
 // kernels expand it, plus a vector, into a stack buffer of int32 lanes.
 constexpr int64_t kMaxPeriod = 1024;

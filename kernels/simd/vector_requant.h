@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 
 #include "simd/arch_ops.h"
@@ -55,6 +56,29 @@ class VectorRequant {
 };
 
 int32_t ClampScalar(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+// The most bytes CopyBytes copies in fixed-size pieces; longer runs call memcpy.
+constexpr size_t kShortCopyBytes = 64;
+
+// memcpy(out, in, n) for the short runs of channel concats and pixel copies (a
+// few channels per pixel, hundreds of thousands of runs): fixed-size pieces that
+// compile to single moves, the last overlapping the one before, where a call to
+// memcpy per run costs more than the lookup that made its bytes.
+inline void CopyBytes(int8_t* out, const int8_t* in, size_t n) {
+  const auto pieces = [&]<size_t kPiece>(std::integral_constant<size_t, kPiece>) {
+    for (size_t i = 0; i + kPiece < n; i += kPiece) std::memcpy(out + i, in + i, kPiece);
+    std::memcpy(out + n - kPiece, in + n - kPiece, kPiece);
+  };
+  if (n > kShortCopyBytes) {
+    std::memcpy(out, in, n);
+  } else if (n >= 16) {
+    pieces(std::integral_constant<size_t, 16>{});
+  } else if (n >= 4) {
+    pieces(std::integral_constant<size_t, 4>{});
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = in[i];
+  }
+}
 
 // Calls step(in, out) for each run of `lanes` elements of a row of n; a partial
 // last run goes through zero-filled stack copies of the input and of the output,

@@ -26,6 +26,7 @@
 #include "qrt/kernels/isa.h"
 #include "qrt/kernels/params.h"
 #include "qrt/kernels/reference.h"
+#include "simd/plan.h"
 #if QRT_HAVE_AVX512_ELEMENTWISE
 #include "simd/elementwise_kernels.h"
 #endif
@@ -240,6 +241,12 @@ kernels::BroadcastShapes DrawShapes(Rng& rng, bool* per_channel) {
 
 // ---------------------------------------------------------------------------
 
+// How many Add cases AddPlan covered ([true]) and did not ([false]).
+std::map<bool, int>& AddCases() {
+  static std::map<bool, int> cases;
+  return cases;
+}
+
 void RunAdd(Isa isa, const KernelTable& t, uint64_t seed) {
   Rng rng(seed);
   kernels::AddParams p{};
@@ -252,11 +259,19 @@ void RunAdd(Isa isa, const KernelTable& t, uint64_t seed) {
   const double sb = sa * std::exp2(rng.Real(-3.0, 3.0));
   const double so = std::max(sa, sb) * std::exp2(rng.Real(-1.0, 2.0));
   const double twice_max = 2.0 * std::max(sa, sb);
-  p.a_requant = DrawDyadic(rng, sa / twice_max);
-  p.b_requant = DrawDyadic(rng, sb / twice_max);
-  p.out_requant = DrawDyadic(rng, twice_max / (std::ldexp(1.0, p.left_shift) * so));
+  // Half the cases with the converter's 16-bit mantissas, which the kernels'
+  // AddPlan path takes (simd/plan.h); the others mostly take the general one.
+  const bool mantissas = rng.Bool();
+  const auto draw = [&](double real) {
+    return mantissas ? MustQuantizeMantissa(real) : DrawDyadic(rng, real);
+  };
+  p.a_requant = draw(sa / twice_max);
+  p.b_requant = draw(sb / twice_max);
+  p.out_requant = draw(twice_max / (std::ldexp(1.0, p.left_shift) * so));
   p.output_zero_point = DrawZeroPoint(rng);
   p.clamp = DrawAnyClamp(p.output_zero_point, rng);
+  kernels::simd::AddPlan plan;
+  ++AddCases()[kernels::simd::MakeAddPlan(p, &plan)];
   const kernels::BroadcastShapes& s = p.shapes;
   const Guarded<int8_t> a(rng.Int8s(static_cast<size_t>(Product(s.rank, s.a))));
   const Guarded<int8_t> b(rng.Int8s(static_cast<size_t>(Product(s.rank, s.b))));
@@ -589,7 +604,14 @@ void ForEveryPath(int cases, const Case& run_case) {
   }
 }
 
-TEST_CASE("xsimd Add matches the reference") { ForEveryPath(1500, RunAdd); }
+TEST_CASE("xsimd Add matches the reference") {
+  ForEveryPath(1500, RunAdd);
+  // Both of the vector kernel's paths ran (when a path ran at all).
+  if (!RunnablePaths().empty()) {
+    CHECK(AddCases()[true] >= 500);
+    CHECK(AddCases()[false] >= 500);
+  }
+}
 
 TEST_CASE("xsimd Mul matches the reference") { ForEveryPath(1500, RunMul); }
 

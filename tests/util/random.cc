@@ -33,6 +33,19 @@ kernels::Dyadic MustQuantizeMultiplier(double real_multiplier) {
   return d;
 }
 
+kernels::Dyadic MustQuantizeMantissa(double real_multiplier) {
+  kernels::Dyadic d = MustQuantizeMultiplier(real_multiplier);
+  constexpr int64_t kUnit = int64_t{1} << 15;
+  int64_t multiplier = (int64_t{d.multiplier} + kUnit / 2) / kUnit * kUnit;
+  if (multiplier > INT32_MAX) {  // rounded up to 2^31: 2^30 with one less shift
+    REQUIRE(d.shift > kernels::kMinShift);
+    multiplier /= 2;
+    --d.shift;
+  }
+  d.multiplier = static_cast<int32_t>(multiplier);
+  return d;
+}
+
 OutputQuant OutputQuantForRange(int64_t acc_min, int64_t acc_max, Rng& rng) {
   const double span = static_cast<double>(std::max<int64_t>(acc_max - acc_min, 1));
   const double m = 255.0 / span * std::exp2(rng.Real(-1.0, 1.0));

@@ -72,4 +72,8 @@ kernels::BroadcastShapes DrawBroadcastShapes(Rng& rng);
 // QuantizeMultiplier that must succeed (fails the current test otherwise).
 kernels::Dyadic MustQuantizeMultiplier(double real_multiplier);
 
+// MustQuantizeMultiplier rounded to 16 significant bits (a multiple of 2^15), as
+// the converter stores every multiplier (schema version 3's mantissas).
+kernels::Dyadic MustQuantizeMantissa(double real_multiplier);
+
 }  // namespace qrt::test
