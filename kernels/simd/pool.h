@@ -196,6 +196,11 @@ class NarrowWindowSum {
   I32<A> keep_;
 };
 
+// AveragePool2D reads a window of more bytes than this (most of an L1 data
+// cache) a row at a time, with stack sums for up to kMaxRowOrderChannels channels.
+constexpr int64_t kWindowCacheBytes = 32 * 1024;
+constexpr int kMaxRowOrderChannels = 4096;
+
 template <class A>
 void AveragePool2D(const Pool2DParams& p, const int8_t* input, int8_t* output) {
   if (!ClampInInt8(p.clamp)) {
@@ -226,6 +231,32 @@ void AveragePool2D(const Pool2DParams& p, const int8_t* input, int8_t* output) {
       narrow.Sum(input + in_at, ky, kx, sums);
       Ops<A>::StoreI8(copy, requant(I32<A>::load_aligned(sums) + start));
       std::memcpy(out, copy, channels);
+      return;
+    }
+    const int64_t window_bytes = int64_t{valid} * p.channels;
+    if (window_bytes > kWindowCacheBytes && p.channels <= kMaxRowOrderChannels) {
+      // A large window (a global average pool) is read once, a window row at a
+      // time, each channel vector summing the row into its own stack slot: the
+      // window then streams from memory once rather than once per channel vector.
+      alignas(64) int32_t sums[kMaxRowOrderChannels + kLanes];
+      int slots = 0;
+      ForEachChannelBlock(p.channels, kLanes,
+                          [&](int, bool) { start.store_aligned(sums + kLanes * slots++); });
+      for (int i = ky.begin; i < ky.end; ++i) {
+        const int8_t* x = input + in_at + i * row;
+        int slot = 0;
+        ForEachChannelBlock(p.channels, kLanes, [&](int c, bool) {
+          int32_t* sum = sums + kLanes * slot++;
+          I32<A> acc = I32<A>::load_aligned(sum);
+          for (int j = kx.begin; j < kx.end; ++j)
+            acc += Ops<A>::LoadI8(x + int64_t{j} * p.channels + c);
+          acc.store_aligned(sum);
+        });
+      }
+      int slot = 0;
+      ForEachChannelBlock(p.channels, kLanes, [&](int c, bool) {
+        Ops<A>::StoreI8(out + c, requant(I32<A>::load_aligned(sums + kLanes * slot++)));
+      });
       return;
     }
     ForEachChannelBlock(p.channels, kLanes, [&](int c, bool) {

@@ -312,6 +312,10 @@ void RunPool(Isa isa, const KernelTable& t, uint64_t seed, bool average) {
   // narrow pixels several to a vector).
   p.in_w = static_cast<int>(rng.Int(0, 3) == 0 ? rng.Int(10, 40) : rng.Int(1, 9));
   if (rng.Int(0, 4) == 0) {  // global pooling
+    if (rng.Bool()) {        // windows beyond a cache's worth of bytes, read a row at a time
+      p.in_h = static_cast<int>(rng.Int(20, 50));
+      p.in_w = static_cast<int>(rng.Int(20, 50));
+    }
     p.kernel_h = p.in_h;
     p.kernel_w = p.in_w;
     p.stride_h = p.stride_w = 1;
