@@ -161,8 +161,7 @@ void BinaryRows(const BroadcastPlan& plan, const int8_t* a, const int8_t* b, int
 
 // Add through plan.h's AddPlan: per vector one multiply-add-shift per operand
 // and the high product of the sum, half the general path's instructions.
-// kClamp: the clamp is narrower than int8 (the store's saturation is int8's).
-template <class A, bool kClamp>
+template <class A>
 void AddThroughPlan(const AddPlan& add, const BroadcastPlan& plan, const int8_t* a, const int8_t* b,
                     int8_t* output) {
   const auto operand = [](const OperandRescalePlan& o) {
@@ -170,15 +169,9 @@ void AddThroughPlan(const AddPlan& add, const BroadcastPlan& plan, const int8_t*
       return (q * multiplier + offset) >> shift;
     };
   };
-  const I32<A> multiplier(add.out.multiplier);
-  const I32<A> offset(add.out.add);
-  const int32_t shift = add.out.shift;
-  const I32<A> lo(add.lo);
-  const I32<A> hi(add.hi);
-  BinaryRows<A>(plan, a, b, output, operand(add.a), operand(add.b), [&](I32<A> x, I32<A> y) {
-    const I32<A> unclamped = (Ops<A>::MulHigh31(x + y, multiplier) + offset) >> shift;
-    if constexpr (kClamp) return xsimd::min(xsimd::max(unclamped, lo), hi);
-    return unclamped;
+  WithHighRequant<A>(add.out, add.lo, add.hi, [&](const auto& requant) {
+    BinaryRows<A>(plan, a, b, output, operand(add.a), operand(add.b),
+                  [requant](I32<A> x, I32<A> y) { return requant(x + y); });
   });
 }
 
@@ -194,11 +187,7 @@ void Add(const AddParams& p, const int8_t* a, const int8_t* b, int8_t* output) {
   if (plan.count == 0) return;
   AddPlan add;
   if (MakeAddPlan(p, &add)) {
-    if (add.lo == INT8_MIN && add.hi == INT8_MAX) {
-      AddThroughPlan<A, false>(add, plan, a, b, output);
-    } else {
-      AddThroughPlan<A, true>(add, plan, a, b, output);
-    }
+    AddThroughPlan<A>(add, plan, a, b, output);
     return;
   }
   const VectorRescale<A> rescale_a(MakeRescalePlan(p.a_requant, 0));
@@ -210,7 +199,7 @@ void Add(const AddParams& p, const int8_t* a, const int8_t* b, int8_t* output) {
   BinaryRows<A>(
       plan, a, b, output, [&](I32<A> x) { return rescale_a((x - za) << left_shift); },
       [&](I32<A> y) { return rescale_b((y - zb) << left_shift); },
-      [&](I32<A> x, I32<A> y) { return requant(x + y); });
+      [requant](I32<A> x, I32<A> y) { return requant(x + y); });
 }
 
 template <class A>
@@ -227,9 +216,8 @@ void Mul(const MulParams& p, const int8_t* a, const int8_t* b, int8_t* output) {
   const I32<A> zb(p.b_zero_point);
   const auto operand_a = [&](I32<A> x) { return x - za; };
   const auto operand_b = [&](I32<A> y) { return y - zb; };
-  // Products of int8 differences span a range that the usual requantization
-  // maps well inside int32: then the store's saturating narrowing is the
-  // clamp, which saves four of the requantization's instructions per vector.
+  // The products of int8 differences lie between the corners' products; where
+  // the requantization's shift allows, they go through the high product.
   const int64_t x_lo = INT8_MIN - int64_t{p.a_zero_point};
   const int64_t x_hi = INT8_MAX - int64_t{p.a_zero_point};
   const int64_t y_lo = INT8_MIN - int64_t{p.b_zero_point};
@@ -237,15 +225,15 @@ void Mul(const MulParams& p, const int8_t* a, const int8_t* b, int8_t* output) {
   const int64_t corners[] = {x_lo * y_lo, x_lo * y_hi, x_hi * y_lo, x_hi * y_hi};
   const int64_t acc_min = std::min({corners[0], corners[1], corners[2], corners[3]});
   const int64_t acc_max = std::max({corners[0], corners[1], corners[2], corners[3]});
-  if (RequantIsNarrowing(p.requant, p.output_zero_point, p.clamp.lo, p.clamp.hi, acc_min,
-                         acc_max)) {
-    const VectorRescale<A> rescale(out_plan.rescale);
+  const auto run = [&](const auto& requant) {
     BinaryRows<A>(plan, a, b, output, operand_a, operand_b,
-                  [&](I32<A> x, I32<A> y) { return rescale(x * y); });
+                  [requant](I32<A> x, I32<A> y) { return requant(x * y); });
+  };
+  HighRescalePlan high;
+  if (MakeHighRescalePlan(p.requant, p.output_zero_point, acc_min, acc_max, &high)) {
+    WithHighRequant<A>(high, p.clamp.lo, p.clamp.hi, run);
   } else {
-    const VectorRequant<A> requant(out_plan);
-    BinaryRows<A>(plan, a, b, output, operand_a, operand_b,
-                  [&](I32<A> x, I32<A> y) { return requant(x * y); });
+    run(VectorRequant<A>(out_plan));
   }
 }
 

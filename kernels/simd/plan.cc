@@ -110,13 +110,6 @@ bool MakeRequantPlan(Dyadic d, int32_t zy, int32_t lo, int32_t hi, RequantPlan* 
   return true;
 }
 
-bool RequantIsNarrowing(Dyadic d, int32_t zy, int32_t lo, int32_t hi, int64_t acc_min,
-                        int64_t acc_max) {
-  if (lo != INT8_MIN || hi != INT8_MAX || acc_min < INT32_MIN || acc_max > INT32_MAX) return false;
-  return Rescale(static_cast<int32_t>(acc_min), d) + zy >= INT32_MIN &&
-         Rescale(static_cast<int32_t>(acc_max), d) + zy <= INT32_MAX;
-}
-
 bool MakeHighRescalePlan(Dyadic d, int32_t offset, int64_t x_min, int64_t x_max,
                          HighRescalePlan* plan) {
   if (d.shift < 32 || x_min < INT32_MIN || x_max > INT32_MAX) return false;

@@ -49,13 +49,6 @@ struct RequantPlan {
 // narrows such clamps modulo 256). The kernels then call the reference.
 bool MakeRequantPlan(Dyadic d, int32_t zy, int32_t lo, int32_t hi, RequantPlan* plan);
 
-// Whether, for every acc in [acc_min, acc_max], Requantize(acc, d, zy, lo, hi)
-// is the saturating int8 narrowing of Rescale(acc, d) + zy alone: lo and hi are
-// int8's bounds and Rescale(acc, d) + zy fits int32 (Rescale is non-decreasing
-// in acc, so the ends bound it). The kernels then skip RequantPlan's clamps.
-bool RequantIsNarrowing(Dyadic d, int32_t zy, int32_t lo, int32_t hi, int64_t acc_min,
-                        int64_t acc_max);
-
 // Rescale(x, d) + offset in int32 lanes through the high half of the product,
 // for d.shift >= 32:
 //   ((x * multiplier) >> 31) + add) >> shift,  add = 2^(s-32) + offset * 2^(s-31),

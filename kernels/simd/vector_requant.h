@@ -55,6 +55,36 @@ class VectorRequant {
   I32<A> x_lo_, x_hi_, lo_, hi_;
 };
 
+// clamp(Rescale(acc, d) + zy, lo, hi) through plan.h's HighRescalePlan, for the
+// accumulators the plan was made for; kClamp: [lo, hi] is narrower than int8
+// (otherwise the store's saturating narrowing clamps).
+template <class A, bool kClamp>
+class VectorHighRequant {
+ public:
+  VectorHighRequant(const HighRescalePlan& plan, int32_t lo, int32_t hi)
+      : multiplier_(plan.multiplier), add_(plan.add), shift_(plan.shift), lo_(lo), hi_(hi) {}
+  I32<A> operator()(I32<A> acc) const {
+    const I32<A> y = (Ops<A>::MulHigh31(acc, multiplier_) + add_) >> shift_;
+    if constexpr (kClamp) return xsimd::min(xsimd::max(y, lo_), hi_);
+    return y;
+  }
+
+ private:
+  I32<A> multiplier_, add_;
+  int32_t shift_;
+  I32<A> lo_, hi_;
+};
+
+// Calls run(requant) with the VectorHighRequant of the plan and clamp.
+template <class A, class Run>
+void WithHighRequant(const HighRescalePlan& plan, int32_t lo, int32_t hi, const Run& run) {
+  if (lo == INT8_MIN && hi == INT8_MAX) {
+    run(VectorHighRequant<A, false>(plan, lo, hi));
+  } else {
+    run(VectorHighRequant<A, true>(plan, lo, hi));
+  }
+}
+
 int32_t ClampScalar(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 // The most bytes CopyBytes copies in fixed-size pieces; longer runs call memcpy.

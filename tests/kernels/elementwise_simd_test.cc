@@ -241,9 +241,10 @@ kernels::BroadcastShapes DrawShapes(Rng& rng, bool* per_channel) {
 
 // ---------------------------------------------------------------------------
 
-// How many Add cases AddPlan covered ([true]) and did not ([false]).
-std::map<bool, int>& AddCases() {
-  static std::map<bool, int> cases;
+// How many cases of a family ran with ([{family, true}]) and without a plan of
+// simd/plan.h that selects the vector kernel's fast path.
+std::map<std::pair<std::string, bool>, int>& PlanCases() {
+  static std::map<std::pair<std::string, bool>, int> cases;
   return cases;
 }
 
@@ -271,7 +272,7 @@ void RunAdd(Isa isa, const KernelTable& t, uint64_t seed) {
   p.output_zero_point = DrawZeroPoint(rng);
   p.clamp = DrawAnyClamp(p.output_zero_point, rng);
   kernels::simd::AddPlan plan;
-  ++AddCases()[kernels::simd::MakeAddPlan(p, &plan)];
+  ++PlanCases()[{"add", kernels::simd::MakeAddPlan(p, &plan)}];
   const kernels::BroadcastShapes& s = p.shapes;
   const Guarded<int8_t> a(rng.Int8s(static_cast<size_t>(Product(s.rank, s.a))));
   const Guarded<int8_t> b(rng.Int8s(static_cast<size_t>(Product(s.rank, s.b))));
@@ -291,6 +292,14 @@ void RunMul(Isa isa, const KernelTable& t, uint64_t seed) {
   p.requant = DrawDyadic(rng, std::exp2(rng.Real(-16.0, 2.0)));
   p.output_zero_point = DrawZeroPoint(rng);
   p.clamp = DrawAnyClamp(p.output_zero_point, rng);
+  // (q - z) * (r - z') over int8 q and r lies between its corners' values.
+  const int64_t x[] = {-128 - p.a_zero_point, 127 - p.a_zero_point};
+  const int64_t y[] = {-128 - p.b_zero_point, 127 - p.b_zero_point};
+  const int64_t corners[] = {x[0] * y[0], x[0] * y[1], x[1] * y[0], x[1] * y[1]};
+  kernels::simd::HighRescalePlan plan;
+  ++PlanCases()[{"mul", kernels::simd::MakeHighRescalePlan(
+                            p.requant, p.output_zero_point, *std::ranges::min_element(corners),
+                            *std::ranges::max_element(corners), &plan)}];
   const kernels::BroadcastShapes& s = p.shapes;
   const Guarded<int8_t> a(rng.Int8s(static_cast<size_t>(Product(s.rank, s.a))));
   const Guarded<int8_t> b(rng.Int8s(static_cast<size_t>(Product(s.rank, s.b))));
@@ -612,12 +621,19 @@ TEST_CASE("xsimd Add matches the reference") {
   ForEveryPath(1500, RunAdd);
   // Both of the vector kernel's paths ran (when a path ran at all).
   if (!RunnablePaths().empty()) {
-    CHECK(AddCases()[true] >= 500);
-    CHECK(AddCases()[false] >= 500);
+    CHECK(PlanCases()[{"add", true}] >= 500);
+    CHECK(PlanCases()[{"add", false}] >= 500);
   }
 }
 
-TEST_CASE("xsimd Mul matches the reference") { ForEveryPath(1500, RunMul); }
+TEST_CASE("xsimd Mul matches the reference") {
+  ForEveryPath(1500, RunMul);
+  // Both of the vector kernel's requantizations ran (when a path ran at all).
+  if (!RunnablePaths().empty()) {
+    CHECK(PlanCases()[{"mul", true}] >= 500);
+    CHECK(PlanCases()[{"mul", false}] >= 500);
+  }
+}
 
 TEST_CASE("xsimd MaxPool2D matches the reference") {
   ForEveryPath(800,

@@ -143,27 +143,6 @@ TEST_CASE("requant plan refuses clamps outside int8") {
   CHECK(kernels::simd::MakeRequantPlan(d, 0, -128, 127, &plan));
 }
 
-TEST_CASE("requant is a narrowing only with int8's clamp and results inside int32") {
-  using kernels::simd::RequantIsNarrowing;
-  // Rescale(x, {2^30, 1}) == x * 2^29: for zy = 0 in int32 exactly for x in
-  // [-4, 3], for zy = -1 exactly for x in [-3, 4].
-  const Dyadic d{int32_t{1} << 30, 1};
-  CHECK(RequantIsNarrowing(d, 0, -128, 127, -4, 3));
-  CHECK_FALSE(RequantIsNarrowing(d, 0, -128, 127, -5, 3));
-  CHECK_FALSE(RequantIsNarrowing(d, 0, -128, 127, -4, 4));
-  CHECK(RequantIsNarrowing(d, -1, -128, 127, -3, 4));
-  CHECK_FALSE(RequantIsNarrowing(d, -1, -128, 127, -4, 4));
-  CHECK_FALSE(RequantIsNarrowing(d, -1, -128, 127, -3, 5));
-  // Any other clamp needs the clamps.
-  CHECK_FALSE(RequantIsNarrowing(d, 0, -127, 127, 0, 0));
-  CHECK_FALSE(RequantIsNarrowing(d, 0, -128, 126, 0, 0));
-  // Accumulators beyond int32 are refused even where the rescale would fit.
-  const Dyadic tiny{int32_t{1} << 30, kernels::kMaxShift};
-  CHECK(RequantIsNarrowing(tiny, 0, -128, 127, kInt32Min, kInt32Max));
-  CHECK_FALSE(RequantIsNarrowing(tiny, 0, -128, 127, int64_t{kInt32Min} - 1, 0));
-  CHECK_FALSE(RequantIsNarrowing(tiny, 0, -128, 127, 0, int64_t{kInt32Max} + 1));
-}
-
 // The vector kernels' int32 lane arithmetic, in scalar form: products and sums
 // wrap modulo 2^32, shifts are arithmetic.
 int32_t Wrap(int64_t x) { return static_cast<int32_t>(static_cast<uint32_t>(x)); }
