@@ -51,7 +51,7 @@ bool MakeRequantPlan(Dyadic d, int32_t zy, int32_t lo, int32_t hi, RequantPlan* 
 
 // Rescale(x, d) + offset in int32 lanes through the high half of the product,
 // for d.shift >= 32:
-//   ((x * multiplier) >> 31) + add) >> shift,  add = 2^(s-32) + offset * 2^(s-31),
+//   (((x * multiplier) >> 31) + add) >> shift,  add = 2^(s-32) + offset * 2^(s-31),
 //   shift = s - 31
 // with `>>` arithmetic and (x * multiplier) >> 31 the 64-bit product's bits 31..62
 // (Ops<A>::MulHigh31; vqdmulh on NEON). As 2^(s-1) is a multiple of 2^31, the
