@@ -700,9 +700,8 @@ void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
   // Pointwise int8 tiles skip the accumulator clamp where no multiplier reaches 1:
   // their short K leaves the epilogue most of the work (56x56x24->144: 8% faster).
   // Other tiles keep it rather than double the code.
-  bool multipliers_below_one = true;
-  for (int c = 0; c < p.out_c; ++c) multipliers_below_one &= p.requant.shift[c] >= 31;
-  const bool clamp_acc = int4 || !pointwise || !multipliers_below_one;
+  bool clamp_acc = int4 || !pointwise;
+  for (int c = 0; c < p.out_c && !clamp_acc; ++c) clamp_acc = p.requant.shift[c] < 31;
   const TileSet& tiles = int4         ? (pointwise ? kTiles<true, true> : kTiles<true, false>)
                          : !pointwise ? kTiles<false, false>
                          : clamp_acc  ? kTiles<false, true>
