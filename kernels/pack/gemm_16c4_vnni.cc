@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "pack/gemm_8c_avx2.h"
 #include "qrt/kernels/requant.h"
 #include "ref/weights.h"
 
@@ -89,7 +90,7 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
             const int32_t lo = w.At(n, s, 8 * q + t);
             const int32_t hi = w.At(n, s, 8 * q + 4 + t);
             sum_w += lo + hi;
-            bytes[t] = static_cast<uint8_t>(((lo ^ 8) & 0x0F) | ((hi ^ 8) & 0x0F) << 4);
+            bytes[t] = static_cast<uint8_t>((lo & 0x0F) | (hi & 0x0F) << 4);
           } else {
             const int32_t v = w.At(n, s, 4 * q + t);
             sum_w += v;
@@ -145,7 +146,13 @@ Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p) {
   return g;
 }
 
+bool Gemm16c4VnniRunsAvx2(const Conv2DParams& p) {
+  return p.weight_type == WeightType::kInt4 &&
+         int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) > kGemm16c4MaxInt4K;
+}
+
 size_t PackedSizeGemm16c4Vnni(const Conv2DParams& p) {
+  if (Gemm16c4VnniRunsAvx2(p)) return PackedSizeConv2D8cAvx2(p);
   const size_t zero_row = static_cast<size_t>(p.in_c / p.groups);
   return GeometryGemm16c4Vnni(p).zero_row_offset +
          (zero_row + kRowAlignment - 1) / kRowAlignment * kRowAlignment;
@@ -157,6 +164,10 @@ size_t PackedSizeGemm16c4Vnni(const FullyConnectedParams& p) {
 
 void PackGemm16c4Vnni(const Conv2DParams& p, const void* weights, const int32_t* bias,
                       void* packed) {
+  if (Gemm16c4VnniRunsAvx2(p)) {
+    PackConv2D8cAvx2(p, weights, bias, packed);
+    return;
+  }
   const Gemm16c4Geometry geo = GeometryGemm16c4Vnni(p);
   const int in_c = p.in_c / p.groups;
   const int out_c = p.out_c / p.groups;

@@ -14,8 +14,8 @@
 //                          of 16 x 4 bytes covering the group's in_c / groups
 //                          input channels i:
 //                          int8: byte 4j + t of group q = w[n(j), ky, kx, 4q + t]
-//                          int4: byte 4j + t of group q = (w[n(j), ky, kx, 8q + t] ^ 8)
-//                                             | (w[n(j), ky, kx, 8q + 4 + t] ^ 8) << 4
+//                          int4: byte 4j + t of group q = (w[n(j), ky, kx, 8q + t] & 15)
+//                                             | (w[n(j), ky, kx, 8q + 4 + t] & 15) << 4
 //   int32 position_bias[kernel_h * kernel_w][16]
 //                          (zx + 128) * sum_i w[n, ky, kx, i]   (mod 2^32), per
 //                          kernel position: what the position adds to the
@@ -29,9 +29,9 @@
 //   int64 multiplier[16]   requant[n].multiplier
 //   int64 rounding[16]     2^(requant[n].shift - 1)
 //   int64 shift[16]        requant[n].shift
-// Weights past the group's input channels are 0 (int4: the biased nibble 8), so
-// whatever input byte meets them adds nothing. Padded channels have bias 0,
-// weights 0, multiplier 0 and shift 1; their outputs are never stored.
+// Weights past the group's input channels are 0, so whatever input byte meets
+// them adds nothing. Padded channels have bias 0, weights 0, multiplier 0 and
+// shift 1; their outputs are never stored.
 //
 // Lane order: the int32 accumulator lane j of a block (and of folded_bias,
 // position_bias, acc_lo and acc_hi) holds channel n(j) = j / 2 for even j and
@@ -61,10 +61,13 @@
 // tile may also skip a kernel position that lies outside the input for all its
 // pixels and add the position's position_bias: the same (zx + 128) * sum w.
 //
-// int4 nibbles are stored biased by 8 (w ^ 8 == w + 8 for 4-bit two's
-// complement), so the kernel unpacks a nibble with an AND and one byte subtract.
-// The low nibbles of a group are i = 8q..8q+3, the high nibbles 8q+4..8q+7: one
-// AND gives the first c4 group and a 16-bit shift plus AND the second.
+// int4 nibbles are 4-bit two's complement. The low nibbles of a group are
+// i = 8q..8q+3, the high nibbles 8q+4..8q+7; the kernel unpacks them into the
+// high half of each byte (a 16-bit shift left plus an AND for the low nibbles, an
+// AND alone for the high ones), which are the weights times 16 as int8, and
+// divides its sums by 16. int4 convolutions with more than kGemm16c4MaxInt4K
+// weights per output channel, whose sums times 16 could leave int32, are packed
+// and run as the AVX2 path's (Gemm16c4VnniRunsAvx2).
 #pragma once
 
 #include <cstddef>
@@ -93,6 +96,16 @@ struct Gemm16c4Geometry {
 // Defined in the baseline translation unit and called by the kernel, so no inline
 // helper is shared between baseline and AVX-512 code (see anchors: ODR).
 Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p);
+
+// The most int4 weights per output channel (kernel_h * kernel_w * in_c / groups)
+// the VNNI kernel's int4 tiles take: 16 * 65536 products of |u8 x s4| <= 255 * 8
+// stay below 2^31 (the validator allows about 2^20).
+inline constexpr int64_t kGemm16c4MaxInt4K = 65536;
+
+// True for int4 convolutions with more weights per output channel than
+// kGemm16c4MaxInt4K: the functions below then pack for the AVX2 kernel
+// (pack/gemm_8c_avx2.h), which qs8_conv2d_6x16c4__avx512vnni runs on them.
+bool Gemm16c4VnniRunsAvx2(const Conv2DParams& p);
 
 size_t PackedSizeGemm16c4Vnni(const Conv2DParams& p);
 size_t PackedSizeGemm16c4Vnni(const FullyConnectedParams& p);

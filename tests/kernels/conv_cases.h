@@ -214,38 +214,45 @@ inline void DrawFullyConnectedCase(int rows, int k, int n, kernels::WeightType t
   d->weights = std::make_unique<KernelWeights>(d->w, type, n_out, k_len);
 }
 
-// A fully connected kernel at the accumulator extremes: the largest K the
-// validator accepts for int8 weights with |x - zx| = 255 and every weight at one
-// extreme (each sign, int8 and int4), `rows` rows and 17 channels (a tile and a
-// remainder), through ExpectGemmMatchesReference. Returns the kernel runs.
+// A fully connected kernel at the accumulator extremes: every input at x - zx =
+// -255 or 255 (u8 0 or 255 inside x86's kernels) and every weight at one extreme
+// (each sign, int8 and int4), `rows` rows and 17 channels (a tile and a
+// remainder), through ExpectGemmMatchesReference. K is the largest the validator
+// accepts for int8 weights, and for int4 also 65536, the most the AVX-512 VNNI
+// kernel's int4 tiles take (pack/gemm_16c4_vnni.h). Returns the kernel runs.
 inline int ExpectFullyConnectedExtremes(const kernels::FullyConnectedKernel& kernel, int rows) {
-  constexpr int kK = 66311;
   constexpr int kN = 17;
   int runs = 0;
   Rng rng(7);
   for (const kernels::WeightType type : {kernels::WeightType::kInt8, kernels::WeightType::kInt4}) {
     const bool int4 = type == kernels::WeightType::kInt4;
-    for (const int32_t w_value : {int4 ? -8 : -127, int4 ? 7 : 127}) {
-      CAPTURE(static_cast<int>(type));
-      CAPTURE(w_value);
-      kernels::FullyConnectedParams p{};
-      p.rows = rows;
-      p.in_features = kK;
-      p.out_features = kN;
-      p.input_zero_point = 127;
-      p.weight_type = type;
-      ChannelRequantStorage requant;
-      for (int c = 0; c < kN; ++c) {
-        requant.Push(MustQuantizeMultiplier(1.0 / (kK * 127.0 * 255.0 / (100.0 + c))));
+    for (const int k : int4 ? std::vector<int>{65536, 66311} : std::vector<int>{66311}) {
+      for (const int32_t x : {-128, 127}) {
+        for (const int32_t w_value : {int4 ? -8 : -127, int4 ? 7 : 127}) {
+          CAPTURE(static_cast<int>(type));
+          CAPTURE(k);
+          CAPTURE(x);
+          CAPTURE(w_value);
+          kernels::FullyConnectedParams p{};
+          p.rows = rows;
+          p.in_features = k;
+          p.out_features = kN;
+          p.input_zero_point = x == -128 ? 127 : -128;
+          p.weight_type = type;
+          ChannelRequantStorage requant;
+          for (int c = 0; c < kN; ++c) {
+            requant.Push(MustQuantizeMultiplier(1.0 / (k * 127.0 * 255.0 / (100.0 + c))));
+          }
+          p.requant = requant.View();
+          p.clamp = {-128, 127};
+          const std::vector<int8_t> in(static_cast<size_t>(rows) * k, static_cast<int8_t>(x));
+          const std::vector<int8_t> w(size_t{kN} * k, static_cast<int8_t>(w_value));
+          const std::vector<int32_t> bias(kN, 0);
+          const KernelWeights weights(w, type, kN, k);
+          runs += ExpectGemmMatchesReference(kernel, kernels::ref::FullyConnected, p, in,
+                                             weights.data(), bias, rng);
+        }
       }
-      p.requant = requant.View();
-      p.clamp = {-128, 127};
-      const std::vector<int8_t> in(static_cast<size_t>(rows) * kK, -128);
-      const std::vector<int8_t> w(size_t{kN} * kK, static_cast<int8_t>(w_value));
-      const std::vector<int32_t> bias(kN, 0);
-      const KernelWeights weights(w, type, kN, kK);
-      runs += ExpectGemmMatchesReference(kernel, kernels::ref::FullyConnected, p, in,
-                                         weights.data(), bias, rng);
     }
   }
   return runs;

@@ -13,8 +13,12 @@
 // accumulators (see TileRows). Per group of 4 K values, one activation dword per
 // pixel is broadcast and flipped to u8 (x ^ 0x80), each block's 64-byte weight
 // group is loaded once, and rows x blocks vpdpbusd add u8[4] x s8[4] products.
-// int4 weights are unpacked in registers: AND (after a 16-bit shift for the high
-// nibbles) and a byte subtract of 8 give two c4 groups per packed group. The code
+// int4 weights are unpacked in registers: an AND (after a 16-bit shift left for
+// the low nibbles) gives each nibble's c4 group as the weights times 16, whose
+// sums RunTile divides by 16 (exact: multiples of 16 inside int32 for the K the
+// packing allows, pack/gemm_16c4_vnni.h). Tiles of 1 or 2 pixels add the high
+// nibbles' products into accumulators of their own: with only 4-8 accumulators,
+// two dependent vpdpbusd per group and accumulator bound the loop. The code
 // is written as fully unrolled straight lines (Unroll) because GCC keeps
 // loop-indexed __m512i arrays in memory, which halves the vpdpbusd rate.
 // A last block of at most 8 channels runs as a pair block, two pixels per
@@ -65,6 +69,7 @@
 
 #include "pack/gemm_16c4_vnni.h"
 #include "qrt/kernels/params.h"
+#include "x86/avx2/avx2.h"
 #include "x86/avx512vnni/avx512vnni.h"
 
 namespace qrt::kernels {
@@ -198,9 +203,11 @@ template <int kRows, int kBlocks, bool kPair, class Activation>
 // Weight group q of every block times the activations of every row;
 // activation(r, half) gives row r's u8 dword for the first (int4: or second) c4
 // group. int4: the low nibbles are the first c4 group, the high nibbles the
-// second, both stored biased by 8.
+// second, whose products (times 16) go to acc_high (acc itself, or accumulators
+// of their own).
 template <int kRows, int kBlocks, bool kInt4, bool kPair, class Activation>
 [[gnu::always_inline]] inline void AccumulateGroup(__m512i (&acc)[kRows][kBlocks],
+                                                   __m512i (&acc_high)[kRows][kBlocks],
                                                    const uint8_t* const (&weights)[kBlocks], int q,
                                                    const Activation& activation) {
   __m512i w[kBlocks];
@@ -212,16 +219,15 @@ template <int kRows, int kBlocks, bool kInt4, bool kPair, class Activation>
   if constexpr (kPair) w[kBlocks - 1] = _mm512_shuffle_epi32(w[kBlocks - 1], _MM_PERM_CCAA);
   const auto first = [&](int r) { return activation(r, 0); };
   if constexpr (kInt4) {
-    const __m512i nibble = _mm512_set1_epi8(0x0F);
-    const __m512i bias = _mm512_set1_epi8(8);
+    const __m512i nibble = _mm512_set1_epi8(static_cast<char>(0xF0));
     __m512i high[kBlocks];
     Unroll<kBlocks>([&](auto b) {
-      high[b] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(w[b], 4), nibble), bias);
-      w[b] = _mm512_sub_epi8(_mm512_and_si512(w[b], nibble), bias);
+      high[b] = _mm512_and_si512(w[b], nibble);
+      w[b] = _mm512_and_si512(_mm512_slli_epi16(w[b], 4), nibble);
     });
     Dot<kRows, kBlocks, false>(acc, first, w);
     Dot<kRows, kBlocks, false>(
-        acc, [&](int r) { return activation(r, 1); }, high);
+        acc_high, [&](int r) { return activation(r, 1); }, high);
   } else {
     Dot<kRows, kBlocks, kPair>(acc, first, w);
   }
@@ -235,6 +241,7 @@ template <int kRows, int kBlocks, bool kInt4, bool kPair, class Activation>
 // groups).
 template <int kRows, int kBlocks, bool kInt4, bool kPair, bool kWholeTail>
 [[gnu::always_inline]] inline void AccumulateSegment(__m512i (&acc)[kRows][kBlocks],
+                                                     __m512i (&acc_high)[kRows][kBlocks],
                                                      const int8_t* const (&a)[kRows],
                                                      const uint8_t* const (&weights)[kBlocks],
                                                      const Shape& s, int full_groups) {
@@ -243,7 +250,7 @@ template <int kRows, int kBlocks, bool kInt4, bool kPair, bool kWholeTail>
   // shuffles the accumulators through copies inside the loop.
   if constexpr (kWholeTail) {
     AccumulateGroup<kRows, kBlocks, kInt4, kPair>(
-        acc, weights, s.full_groups, [&](int r, int half) {
+        acc, acc_high, weights, s.full_groups, [&](int r, int half) {
           return BroadcastUnsigned(a[r] + s.full_groups * kGroupBytes + 4 * half);
         });
     // Image stems (in_c 3) have no whole group: returning here spares their tiles
@@ -255,13 +262,13 @@ template <int kRows, int kBlocks, bool kInt4, bool kPair, bool kWholeTail>
     Unroll<kRows>(
         [&](auto r) { tail[r] = _mm_maskz_loadu_epi8(mask, a[r] + s.full_groups * kGroupBytes); });
     AccumulateGroup<kRows, kBlocks, kInt4, kPair>(
-        acc, weights, s.full_groups, [&](int r, int half) {
+        acc, acc_high, weights, s.full_groups, [&](int r, int half) {
           const __m128i dword = half == 0 ? tail[r] : _mm_srli_si128(tail[r], 4);
           return _mm512_xor_si512(_mm512_broadcastd_epi32(dword), _mm512_set1_epi32(kToUnsigned));
         });
   }
   for (int q = 0; q < full_groups; ++q) {
-    AccumulateGroup<kRows, kBlocks, kInt4, kPair>(acc, weights, q, [&](int r, int half) {
+    AccumulateGroup<kRows, kBlocks, kInt4, kPair>(acc, acc_high, weights, q, [&](int r, int half) {
       return BroadcastUnsigned(a[r] + q * kGroupBytes + 4 * half);
     });
   }
@@ -367,21 +374,42 @@ __m512i SkippingBias(const uint8_t* block, const PositionBox& box, const Shape& 
 template <int kRows, int kBlocks, bool kInt4, bool kPointwise, bool kWholeTail, bool kPair,
           bool kClampAcc>
 void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
+  // int8: acc starts at the block's bias. int4: acc (and acc_split, which takes
+  // the high nibbles' products in tiles of 1-2 pixels) starts at 0 and sums the
+  // products times 16; the bias joins after the division.
   __m512i acc[kRows][kBlocks];
+  __m512i acc_split[kRows][kBlocks];
+  constexpr bool kSplit = kInt4 && kRows <= 2;
+  auto& acc_high = [&]() -> auto& {
+    if constexpr (kSplit) {
+      return acc_split;
+    } else {
+      return acc;
+    }
+  }
+  ();
   const uint8_t* weights[kBlocks];
-  Unroll<kBlocks>([&](auto b) {
+  const auto block_bias = [&](int b) {
     const uint8_t* block = t.block + b * s.block_bytes;
     __m512i bias =
         !kPointwise && pixels.skips ? SkippingBias(block, pixels.box, s) : _mm512_load_si512(block);
-    if constexpr (kPair && b == kBlocks - 1) bias = _mm512_shuffle_epi32(bias, _MM_PERM_CCAA);
-    Unroll<kRows>([&](auto r) { acc[r][b] = bias; });
-    weights[b] = block + kGemm16c4Nr * sizeof(int32_t);
+    if (kPair && b == kBlocks - 1) bias = _mm512_shuffle_epi32(bias, _MM_PERM_CCAA);
+    return bias;
+  };
+  Unroll<kBlocks>([&](auto b) {
+    const __m512i init = kInt4 ? _mm512_setzero_si512() : block_bias(b);
+    Unroll<kRows>([&](auto r) {
+      acc[r][b] = init;
+      if constexpr (kSplit) acc_split[r][b] = init;
+    });
+    weights[b] = t.block + b * s.block_bytes + kGemm16c4Nr * sizeof(int32_t);
   });
   const Window(&windows)[kMaxTileRows] = pixels.windows;
   if constexpr (kPointwise) {
     const int8_t* a[kRows];
     Unroll<kRows>([&](auto r) { a[r] = s.input + (windows[0].offset + r * s.pixel_bytes); });
-    AccumulateSegment<kRows, kBlocks, kInt4, kPair, false>(acc, a, weights, s, s.full_groups);
+    AccumulateSegment<kRows, kBlocks, kInt4, kPair, false>(acc, acc_high, a, weights, s,
+                                                           s.full_groups);
   } else {
     const size_t segment_bytes = static_cast<size_t>(s.segment_groups) * kGemm16c4GroupBytes;
     const PositionBox& box = pixels.box;
@@ -411,8 +439,8 @@ void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
             }
             a[r] = inside ? s.input + (w.offset + step) : s.zero_row;
           });
-          AccumulateSegment<kRows, kBlocks, kInt4, kPair, kWholeTail>(acc, a, position_weights, s,
-                                                                      full_groups);
+          AccumulateSegment<kRows, kBlocks, kInt4, kPair, kWholeTail>(
+              acc, acc_high, a, position_weights, s, full_groups);
         }
       }
     };
@@ -427,14 +455,21 @@ void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
   // them straight from registers raises the register pressure enough that GCC
   // stops keeping them in place inside the K loop, which costs far more.
   alignas(64) int32_t raw[kRows][kBlocks][kGemm16c4Nr];
-  Unroll<kRows>(
-      [&](auto r) { Unroll<kBlocks>([&](auto b) { _mm512_store_si512(raw[r][b], acc[r][b]); }); });
+  Unroll<kRows>([&](auto r) {
+    Unroll<kBlocks>([&](auto b) {
+      if constexpr (kSplit) acc[r][b] = _mm512_add_epi32(acc[r][b], acc_split[r][b]);
+      _mm512_store_si512(raw[r][b], acc[r][b]);
+    });
+  });
   for (int b = 0; b < kBlocks; ++b) {
     BlockRequant q = LoadBlockRequant(t.block + b * s.block_bytes + s.requant_offset);
     const bool pair = kPair && b == kBlocks - 1;
     if (pair) q = PairRequant(q);
+    const __m512i bias = kInt4 ? block_bias(b) : _mm512_setzero_si512();
     for (int r = 0; r < kRows; r += pair ? 2 : 1) {
-      _mm512_store_si512(raw[r][b], Rescale16<kClampAcc>(_mm512_load_si512(raw[r][b]), q));
+      __m512i sum = _mm512_load_si512(raw[r][b]);
+      if constexpr (kInt4) sum = _mm512_add_epi32(bias, _mm512_srai_epi32(sum, 4));
+      _mm512_store_si512(raw[r][b], Rescale16<kClampAcc>(sum, q));
     }
   }
   // Row r's rescaled block b: a pair block's odd row takes the high half of the
@@ -659,6 +694,10 @@ class TileBuilder {
 void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
                                    const void* packed_weights, const int32_t* bias, int8_t* output,
                                    const OutputTile& tile) {
+  if (Gemm16c4VnniRunsAvx2(p)) {
+    qs8_conv2d_4x16__avx2(p, input, packed_weights, bias, output, tile);
+    return;
+  }
   static_cast<void>(bias);  // folded into the packed blocks
   const Gemm16c4Geometry geo = GeometryGemm16c4Vnni(p);
   const int in_c = p.in_c / p.groups;
