@@ -30,14 +30,17 @@ struct Case {
 };
 
 // Draws a case; pad_bottom / pad_right / output padding only change out_h, out_w.
-Case DrawCase(Rng& rng, bool kernel_is_stride) {
+// narrow: kernel == stride with rows of 16-70 pixels and tap rows of 1-4 channels
+// (the x86 VNNI GEMM's pixels-in-lanes tiles), in_c mostly a multiple of 4.
+Case DrawCase(Rng& rng, bool kernel_is_stride, bool narrow = false) {
   Case t;
   kernels::ConvTranspose2DParams& p = t.p;
   p.batch = static_cast<int>(rng.Int(1, 2));
   p.in_h = static_cast<int>(rng.Int(1, 6));
-  p.in_w = static_cast<int>(rng.Int(1, 6));
-  p.in_c = static_cast<int>(rng.Int(1, 20));
-  p.out_c = static_cast<int>(rng.Int(1, 40));
+  p.in_w = static_cast<int>(narrow ? rng.Int(16, 70) : rng.Int(1, 6));
+  p.in_c =
+      static_cast<int>(narrow ? 4 * rng.Int(1, 10) - (rng.Int(0, 4) == 0 ? 1 : 0) : rng.Int(1, 20));
+  p.out_c = static_cast<int>(narrow ? rng.Int(1, 2) : rng.Int(1, 40));
   p.stride_h = static_cast<int>(rng.Int(1, 3));
   p.stride_w = static_cast<int>(rng.Int(1, 3));
   if (kernel_is_stride) {
@@ -200,9 +203,12 @@ TEST_CASE("kernel == stride ConvTranspose2D as GEMMs equals the reference on eve
     for (uint64_t seed = 1; seed <= 150; ++seed) {
       CAPTURE(seed);
       Rng rng(seed);
-      const Case t = DrawCase(rng, true);
-      REQUIRE(kernels::IsTapRowGemm(t.p));
-      REQUIRE(ByTapRows(t, gemm) == Reference(t));
+      for (const bool narrow : {false, true}) {
+        CAPTURE(narrow);
+        const Case t = DrawCase(rng, true, narrow);
+        REQUIRE(kernels::IsTapRowGemm(t.p));
+        REQUIRE(ByTapRows(t, gemm) == Reference(t));
+      }
     }
   }
   CHECK(paths >= 1);

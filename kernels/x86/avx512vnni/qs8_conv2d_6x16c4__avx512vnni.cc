@@ -22,7 +22,8 @@
 // is written as fully unrolled straight lines (Unroll) because GCC keeps
 // loop-indexed __m512i arrays in memory, which halves the vpdpbusd rate.
 // A last block of at most 8 channels runs as a pair block, two pixels per
-// vector (RunTile), where that pays.
+// vector (RunTile), where that pays. Pointwise layers of at most 4 output
+// channels run 16 pixels per vector instead (RunNarrowTiles).
 //
 // Tiles: a pointwise convolution (1x1, stride 1, no padding) reads pixel rows
 // m * in_c directly, without windows. Otherwise a tile computes only the box of
@@ -310,39 +311,50 @@ BlockRequant PairRequant(const BlockRequant& q) {
   return pair;
 }
 
-// Rescale of one block's 16 accumulators, in channel order: exact int64
-// products (vpmuldq) of the even and odd lanes, the 2^(s-1) rounding and an
-// arithmetic shift (vpsravq). kClampAcc: the accumulators are first clamped to
+// Rescale of one block's 16 accumulators, in channel order (Rescale16): exact
+// int64 products (vpmuldq) of the even and odd lanes (RescaleHalves: in the low
+// dwords of half[0] and half[1]), the 2^(s-1) rounding and an arithmetic shift
+// (vpsravq). kClampAcc: the accumulators are first clamped to
 // the block's range, which changes no output and keeps every result inside int32
 // (pack/gemm_16c4_vnni.h), so taking the low halves of the int64 results is
 // exact. Where every multiplier of the call is below 1 (shift >= 31), |Rescale(acc)|
 // <= |acc| + 1 fits int32 anyway, and NarrowPixel's saturation clamps alike.
 template <bool kClampAcc>
-__m512i Rescale16(__m512i acc, const BlockRequant& q) {
+void RescaleHalves(__m512i acc, const BlockRequant& q, __m512i (&half)[2]) {
   if constexpr (kClampAcc) acc = _mm512_min_epi32(_mm512_max_epi32(acc, q.acc_lo), q.acc_hi);
-  __m512i half[2];
   for (int h = 0; h < 2; ++h) {
     const __m512i a = h == 0 ? acc : _mm512_srli_epi64(acc, 32);
     half[h] = _mm512_srav_epi64(
         _mm512_add_epi64(_mm512_mul_epi32(a, q.multiplier[h]), q.rounding[h]), q.shift[h]);
   }
+}
+
+template <bool kClampAcc>
+__m512i Rescale16(__m512i acc, const BlockRequant& q) {
+  __m512i half[2];
+  RescaleHalves<kClampAcc>(acc, q, half);
   const __m512i low_halves =
       _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   return _mm512_permutex2var_epi32(half[0], low_halves, half[1]);
 }
 
-// The int8 outputs of one pixel's 4 blocks of rescaled int32 values r[b]:
-// clamp(r + zy, lo, hi). The narrowing saturates, r to int16, r + zy in int16
-// and that to int8, which changes nothing once the result is clamped to
-// [lo, hi], a part of int8: a value that saturates anywhere lies beyond the
-// clamp on the same side. vpackssdw / vpacksswb interleave their operands per
-// 128-bit lane, 4 bytes of each block in turn; vpermd restores channel order.
-__m512i NarrowPixel(const __m512i (&r)[kTileBlocks], const Shape& s) {
+// clamp(r + zy, lo, hi) as int8 for four vectors r of int32 values. The
+// narrowing saturates, r to int16, r + zy in int16 and that to int8, which
+// changes nothing once the result is clamped to [lo, hi], a part of int8: a value
+// that saturates anywhere lies beyond the clamp on the same side. vpackssdw /
+// vpacksswb interleave their operands per 128-bit lane: lane L holds dwords
+// 4L..4L+3 of r[0], then those of r[1], r[2] and r[3].
+__m512i PackClamped(const __m512i (&r)[kTileBlocks], const Shape& s) {
   const __m512i words01 = _mm512_adds_epi16(_mm512_packs_epi32(r[0], r[1]), s.zero_point);
   const __m512i words23 = _mm512_adds_epi16(_mm512_packs_epi32(r[2], r[3]), s.zero_point);
+  return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(words01, words23), s.lo), s.hi);
+}
+
+// The int8 outputs of one pixel's 4 blocks of rescaled int32 values r[b], in
+// channel order: PackClamped's bytes, with vpermd restoring channel order.
+__m512i NarrowPixel(const __m512i (&r)[kTileBlocks], const Shape& s) {
   const __m512i lane_order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-  const __m512i y = _mm512_permutexvar_epi32(lane_order, _mm512_packs_epi16(words01, words23));
-  return _mm512_min_epi8(_mm512_max_epi8(y, s.lo), s.hi);
+  return _mm512_permutexvar_epi32(lane_order, PackClamped(r, s));
 }
 
 // The folded bias of the block at `block`, plus the position_bias of every
@@ -690,6 +702,150 @@ class TileBuilder {
   PositionRange rows_x_[kMaxTileRows] = {};
 };
 
+// Pointwise convolutions (and fully connected layers) with at most 4 output
+// channels, such as the 2-column tap rows of a transposed convolution to 1
+// channel, would use 1-4 lanes of a block's 16 (a pair block: 2-8). Their tiles
+// put kNarrowPixels pixels in the lanes instead, one accumulator per channel:
+// the pixels' groups of 4 input channels are transposed into vectors 8 groups at
+// a time (LoadColumns; a dword gather takes about 17 cycles on Zen 5, 3 shuffles a
+// group here), each channel's weights are one broadcast dword of the packed block
+// (pack/gemm_16c4_vnni.h: channel c in lane 2c).
+constexpr int kNarrowChannels = 4;
+static_assert(kNarrowChannels == kTileBlocks, "PackClamped narrows the channels' vectors");
+constexpr int kNarrowPixels = 16;
+
+bool RunsNarrow(const Conv2DParams& p, bool pointwise, const OutputTile& tile) {
+  return pointwise && p.groups == 1 && p.weight_type == WeightType::kInt8 &&
+         p.out_c <= kNarrowChannels && tile.m_end - tile.m_begin >= kNarrowPixels;
+}
+
+int32_t LoadInt32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+int64_t LoadInt64(const uint8_t* p) {
+  int64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// The first `bytes` (at most 32) input bytes of kNarrowPixels pixels, the first
+// at x, as 8 groups of 4: lane r of columns[g] holds pixel r's group g (0 for
+// the bytes past `bytes` and the pixels past count). Each vector z[i] holds two
+// pixels' 32 bytes; three rounds of shuffles (dwords, qwords, 128-bit lanes)
+// transpose its two 8 x 8 halves.
+void LoadColumns(const int8_t* x, int64_t pixel_bytes, int count, int bytes,
+                 __m512i (&columns)[8]) {
+  const auto mask = static_cast<__mmask32>(LowBits(bytes));
+  const auto row = [&](int r) {
+    return r < count ? _mm256_maskz_loadu_epi8(mask, x + r * pixel_bytes) : _mm256_setzero_si256();
+  };
+  // z[i]: pixels i and i + 4 (i < 4), 4 + i and 8 + i (i >= 4).
+  __m512i z[8];
+  for (int i = 0; i < 8; ++i) {
+    const int r = i < 4 ? i : i + 4;
+    z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(row(r)), row(r + 4), 1);
+  }
+  __m512i t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(z[i], z[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(z[i], z[i + 1]);
+  }
+  // u[4h + j], 128-bit lanes: dword j, then 4 + j, of pixels 8h..8h+3, then of 8h+4..8h+7.
+  __m512i u[8];
+  for (int i = 0; i < 8; i += 4) {
+    for (int j = 0; j < 2; ++j) {
+      u[i + 2 * j] = _mm512_unpacklo_epi64(t[i + j], t[i + 2 + j]);
+      u[i + 2 * j + 1] = _mm512_unpackhi_epi64(t[i + j], t[i + 2 + j]);
+    }
+  }
+  for (int j = 0; j < 4; ++j) {
+    columns[j] = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x88);
+    columns[4 + j] = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xDD);
+  }
+}
+
+// Channel c's requantization (c < 8) in every lane.
+BlockRequant ChannelRequant(const uint8_t* requant, int c) {
+  const size_t lane = sizeof(int32_t) * 2 * c;
+  const size_t channel = sizeof(int64_t) * c;
+  BlockRequant q;
+  q.acc_lo = _mm512_set1_epi32(LoadInt32(requant + lane));
+  q.acc_hi = _mm512_set1_epi32(LoadInt32(requant + 64 + lane));
+  for (int h = 0; h < 2; ++h) {
+    q.multiplier[h] = _mm512_set1_epi64(LoadInt64(requant + 128 + channel));
+    q.rounding[h] =
+        _mm512_set1_epi64(LoadInt64(requant + 128 + kGemm16c4Int64ArrayBytes + channel));
+    q.shift[h] =
+        _mm512_set1_epi64(LoadInt64(requant + 128 + 2 * kGemm16c4Int64ArrayBytes + channel));
+  }
+  return q;
+}
+
+// kChannels = out_c channels of the pixels [tile.m_begin, tile.m_end) from the
+// packed block `block` (the convolution's only one).
+template <int kChannels>
+void RunNarrowTiles(const Conv2DParams& p, const Shape& s, const uint8_t* block, int8_t* output,
+                    const OutputTile& tile) {
+  BlockRequant q[kChannels];
+  __m512i bias[kChannels];
+  for (int c = 0; c < kChannels; ++c) {
+    q[c] = ChannelRequant(block + s.requant_offset, c);
+    bias[c] = _mm512_set1_epi32(LoadInt32(block + sizeof(int32_t) * 2 * c));
+  }
+  const uint8_t* weights = block + kGemm16c4Nr * sizeof(int32_t);
+  // PackClamped leaves 128-bit lane L with the bytes of pixels 4L..4L+3 of
+  // channel 0, then of channels 1, 2 and 3: pixel_major moves byte 4c + i to
+  // kChannels * i + c, and lanes_together moves each lane's first kChannels
+  // dwords next to the lane before's.
+  alignas(64) int8_t pixel_major[64];
+  alignas(64) int32_t lanes_together[16];
+  for (int i = 0; i < 64; ++i) {
+    const int byte = i % 16;
+    pixel_major[i] = static_cast<int8_t>(
+        byte < 4 * kChannels ? 4 * (byte % kChannels) + byte / kChannels : 0x80);
+  }
+  for (int d = 0; d < 16; ++d) lanes_together[d] = (4 * (d / kChannels) + d % kChannels) % 16;
+  const __m512i to_pixel_major = _mm512_load_si512(pixel_major);
+  const __m512i to_lanes_together = _mm512_load_si512(lanes_together);
+  const int groups = (p.in_c + 3) / 4;
+  for (int m = tile.m_begin; m < tile.m_end; m += kNarrowPixels) {
+    const int count = Min(kNarrowPixels, tile.m_end - m);
+    const int8_t* x = s.input + int64_t{m} * p.in_c;
+    __m512i acc[kChannels];
+    Unroll<kChannels>([&](auto c) { acc[c] = bias[c]; });
+    for (int g0 = 0; g0 < groups; g0 += 8) {
+      // A last partial group reads only the pixel's bytes: the weights past in_c are 0.
+      const int chunk = Min(8, groups - g0);
+      __m512i columns[8];
+      LoadColumns(x + 4 * g0, p.in_c, count, Min(32, p.in_c - 4 * g0), columns);
+      const uint8_t* w = weights + static_cast<size_t>(g0) * kGemm16c4GroupBytes;
+      Unroll<8>([&](auto g) {
+        if (g >= chunk) return;
+        const __m512i u = _mm512_xor_si512(columns[g], _mm512_set1_epi32(kToUnsigned));
+        Unroll<kChannels>([&](auto c) {
+          acc[c] = _mm512_dpbusd_epi32(
+              acc[c], u,
+              _mm512_set1_epi32(LoadInt32(w + g * kGemm16c4GroupBytes + sizeof(int32_t) * 2 * c)));
+        });
+      });
+    }
+    __m512i r[kTileBlocks];
+    Unroll<kChannels>([&](auto c) {
+      __m512i half[2];
+      RescaleHalves<true>(acc[c], q[c], half);
+      // Lane order: the odd lanes' results sit one dword down in half[1].
+      r[c] = _mm512_mask_shuffle_epi32(half[0], 0xAAAA, half[1], _MM_PERM_CDAB);
+    });
+    for (int c = kChannels; c < kTileBlocks; ++c) r[c] = r[kChannels - 1];
+    const __m512i y = _mm512_permutexvar_epi32(
+        to_lanes_together, _mm512_shuffle_epi8(PackClamped(r, s), to_pixel_major));
+    _mm512_mask_storeu_epi8(output + int64_t{m} * kChannels, LowBits(count * kChannels), y);
+  }
+}
+
 }  // namespace
 void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
                                    const void* packed_weights, const int32_t* bias, int8_t* output,
@@ -735,6 +891,22 @@ void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
   const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                          p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h &&
                          p.out_w == p.in_w;
+  if (RunsNarrow(p, pointwise, tile)) {
+    switch (p.out_c) {
+      case 1:
+        RunNarrowTiles<1>(p, s, packed, output, tile);
+        return;
+      case 2:
+        RunNarrowTiles<2>(p, s, packed, output, tile);
+        return;
+      case 3:
+        RunNarrowTiles<3>(p, s, packed, output, tile);
+        return;
+      default:
+        RunNarrowTiles<4>(p, s, packed, output, tile);
+        return;
+    }
+  }
   const bool int4 = p.weight_type == WeightType::kInt4;
   // Pointwise int8 tiles skip the accumulator clamp where no multiplier reaches 1:
   // their short K leaves the epilogue most of the work (56x56x24->144: 8% faster).
