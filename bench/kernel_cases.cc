@@ -76,8 +76,11 @@ std::vector<KernelCase> DefaultCases() {
   struct ConvDims {
     int size, in_c, out_c, kernel;
   };
+  // Issue 4's shapes, then two narrow pointwise ones (at most 4 output channels:
+  // a detector's output head, the tap rows of a transposed convolution to 1 channel).
   constexpr ConvDims kConvs[] = {{56, 64, 64, 3},   {56, 64, 256, 1}, {28, 128, 128, 3},
-                                 {14, 256, 256, 3}, {7, 512, 512, 3}, {56, 24, 144, 1}};
+                                 {14, 256, 256, 3}, {7, 512, 512, 3}, {56, 24, 144, 1},
+                                 {160, 24, 2, 1},   {56, 256, 4, 1}};
   struct DepthwiseDims {
     int size, channels;
   };
