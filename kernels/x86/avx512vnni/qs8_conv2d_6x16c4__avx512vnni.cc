@@ -707,8 +707,8 @@ class TileBuilder {
 // channel, would use 1-4 lanes of a block's 16 (a pair block: 2-8). Their tiles
 // put kNarrowPixels pixels in the lanes instead, one accumulator per channel:
 // the pixels' groups of 4 input channels are transposed into vectors 8 groups at
-// a time (LoadColumns; a dword gather takes about 17 cycles on Zen 5, 3 shuffles a
-// group here), each channel's weights are one broadcast dword of the packed block
+// a time (LoadColumns: 3 shuffles a group, where a dword gather measured about 17
+// cycles on Zen 5), each channel's weights are one broadcast dword of the packed block
 // (pack/gemm_16c4_vnni.h: channel c in lane 2c).
 constexpr int kNarrowChannels = 4;
 static_assert(kNarrowChannels == kTileBlocks, "PackClamped narrows the channels' vectors");
