@@ -30,8 +30,8 @@ struct Case {
 };
 
 // Draws a case; pad_bottom / pad_right / output padding only change out_h, out_w.
-// narrow: kernel == stride with rows of 16-70 pixels and tap rows of 1-4 channels
-// (the x86 VNNI GEMM's pixels-in-lanes tiles), in_c mostly a multiple of 4.
+// narrow: rows of 16-70 pixels and 1-2 output channels, so that with kernel ==
+// stride most tap rows have at most 4 channels (the x86 VNNI GEMM's narrow tiles).
 Case DrawCase(Rng& rng, bool kernel_is_stride, bool narrow = false) {
   Case t;
   kernels::ConvTranspose2DParams& p = t.p;
