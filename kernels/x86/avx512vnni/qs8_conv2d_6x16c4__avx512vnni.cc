@@ -168,10 +168,20 @@ struct ChannelTile {
   int blocks;            // in the tile
 };
 
+int32_t LoadInt32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+int64_t LoadInt64(const void* p) {
+  int64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
 __m512i BroadcastUnsigned(const int8_t* x) {
-  int32_t dword;
-  std::memcpy(&dword, x, sizeof(dword));
-  return _mm512_xor_si512(_mm512_set1_epi32(dword), _mm512_set1_epi32(kToUnsigned));
+  return _mm512_xor_si512(_mm512_set1_epi32(LoadInt32(x)), _mm512_set1_epi32(kToUnsigned));
 }
 
 // acc[r][b] += the u8 activation dword of row r (activation(r)) times the weight
@@ -285,12 +295,17 @@ struct BlockRequant {
   __m512i shift[2];
 };
 
+// Offsets in a block's requantization (pack/gemm_16c4_vnni.h): acc_lo, acc_hi
+// (int32 lanes), then multiplier, rounding and shift (int64, channel order).
+constexpr size_t kAccHiOffset = kGemm16c4Nr * sizeof(int32_t);
+constexpr size_t kChannelArraysOffset = 2 * kAccHiOffset;
+
 BlockRequant LoadBlockRequant(const uint8_t* requant) {
   BlockRequant q;
   q.acc_lo = _mm512_load_si512(requant);
-  q.acc_hi = _mm512_load_si512(requant + 64);
+  q.acc_hi = _mm512_load_si512(requant + kAccHiOffset);
   for (int h = 0; h < 2; ++h) {
-    const uint8_t* channels = requant + 128 + h * (kGemm16c4Int64ArrayBytes / 2);
+    const uint8_t* channels = requant + kChannelArraysOffset + h * (kGemm16c4Int64ArrayBytes / 2);
     q.multiplier[h] = _mm512_load_si512(channels);
     q.rounding[h] = _mm512_load_si512(channels + kGemm16c4Int64ArrayBytes);
     q.shift[h] = _mm512_load_si512(channels + 2 * kGemm16c4Int64ArrayBytes);
@@ -719,18 +734,6 @@ bool RunsNarrow(const Conv2DParams& p, bool pointwise, const OutputTile& tile) {
          p.out_c <= kNarrowChannels && tile.m_end - tile.m_begin >= kNarrowPixels;
 }
 
-int32_t LoadInt32(const uint8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
-int64_t LoadInt64(const uint8_t* p) {
-  int64_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
 // The first `bytes` (at most 32) input bytes of kNarrowPixels pixels, the first
 // at x, as 8 groups of 4: lane r of columns[g] holds pixel r's group g (0 for
 // the bytes past `bytes` and the pixels past count). Each vector z[i] holds two
@@ -767,19 +770,20 @@ void LoadColumns(const int8_t* x, int64_t pixel_bytes, int count, int bytes,
   }
 }
 
+// Bytes into a block's int32 lanes (bias, weight groups, acc_lo, acc_hi) of
+// channel c < 8, which sits in lane 2c (pack/gemm_16c4_vnni.h).
+size_t LaneBytes(int c) { return sizeof(int32_t) * 2 * static_cast<size_t>(c); }
+
 // Channel c's requantization (c < 8) in every lane.
 BlockRequant ChannelRequant(const uint8_t* requant, int c) {
-  const size_t lane = sizeof(int32_t) * 2 * c;
-  const size_t channel = sizeof(int64_t) * c;
+  const uint8_t* channel = requant + kChannelArraysOffset + sizeof(int64_t) * c;
   BlockRequant q;
-  q.acc_lo = _mm512_set1_epi32(LoadInt32(requant + lane));
-  q.acc_hi = _mm512_set1_epi32(LoadInt32(requant + 64 + lane));
+  q.acc_lo = _mm512_set1_epi32(LoadInt32(requant + LaneBytes(c)));
+  q.acc_hi = _mm512_set1_epi32(LoadInt32(requant + kAccHiOffset + LaneBytes(c)));
   for (int h = 0; h < 2; ++h) {
-    q.multiplier[h] = _mm512_set1_epi64(LoadInt64(requant + 128 + channel));
-    q.rounding[h] =
-        _mm512_set1_epi64(LoadInt64(requant + 128 + kGemm16c4Int64ArrayBytes + channel));
-    q.shift[h] =
-        _mm512_set1_epi64(LoadInt64(requant + 128 + 2 * kGemm16c4Int64ArrayBytes + channel));
+    q.multiplier[h] = _mm512_set1_epi64(LoadInt64(channel));
+    q.rounding[h] = _mm512_set1_epi64(LoadInt64(channel + kGemm16c4Int64ArrayBytes));
+    q.shift[h] = _mm512_set1_epi64(LoadInt64(channel + 2 * kGemm16c4Int64ArrayBytes));
   }
   return q;
 }
@@ -793,7 +797,7 @@ void RunNarrowTiles(const Conv2DParams& p, const Shape& s, const uint8_t* block,
   __m512i bias[kChannels];
   for (int c = 0; c < kChannels; ++c) {
     q[c] = ChannelRequant(block + s.requant_offset, c);
-    bias[c] = _mm512_set1_epi32(LoadInt32(block + sizeof(int32_t) * 2 * c));
+    bias[c] = _mm512_set1_epi32(LoadInt32(block + LaneBytes(c)));
   }
   const uint8_t* weights = block + kGemm16c4Nr * sizeof(int32_t);
   // PackClamped leaves 128-bit lane L with the bytes of pixels 4L..4L+3 of
@@ -827,8 +831,7 @@ void RunNarrowTiles(const Conv2DParams& p, const Shape& s, const uint8_t* block,
         const __m512i u = _mm512_xor_si512(columns[g], _mm512_set1_epi32(kToUnsigned));
         Unroll<kChannels>([&](auto c) {
           acc[c] = _mm512_dpbusd_epi32(
-              acc[c], u,
-              _mm512_set1_epi32(LoadInt32(w + g * kGemm16c4GroupBytes + sizeof(int32_t) * 2 * c)));
+              acc[c], u, _mm512_set1_epi32(LoadInt32(w + g * kGemm16c4GroupBytes + LaneBytes(c))));
         });
       });
     }
