@@ -788,6 +788,32 @@ BlockRequant ChannelRequant(const uint8_t* requant, int c) {
   return q;
 }
 
+// The shuffles that put the narrow tiles' clamped bytes in pixel-major order.
+// PackClamped leaves 128-bit lane L with the bytes of pixels 4L..4L+3 of
+// channel 0, then of channels 1, 2 and 3: pixel_major moves byte 4c + i to
+// kChannels * i + c, and lanes_together moves each lane's first kChannels
+// dwords next to the lane before's.
+template <int kChannels>
+struct NarrowShuffles {
+  alignas(64) int8_t pixel_major[64];
+  alignas(64) int32_t lanes_together[16];
+};
+
+template <int kChannels>
+constexpr NarrowShuffles<kChannels> MakeNarrowShuffles() {
+  NarrowShuffles<kChannels> t{};
+  for (int i = 0; i < 64; ++i) {
+    const int byte = i % 16;
+    t.pixel_major[i] = static_cast<int8_t>(
+        byte < 4 * kChannels ? 4 * (byte % kChannels) + byte / kChannels : 0x80);
+  }
+  for (int d = 0; d < 16; ++d) t.lanes_together[d] = (4 * (d / kChannels) + d % kChannels) % 16;
+  return t;
+}
+
+template <int kChannels>
+constexpr NarrowShuffles<kChannels> kNarrowShuffles = MakeNarrowShuffles<kChannels>();
+
 // kChannels = out_c channels of the pixels [tile.m_begin, tile.m_end) from the
 // packed block `block` (the convolution's only one).
 template <int kChannels>
@@ -800,20 +826,8 @@ void RunNarrowTiles(const Conv2DParams& p, const Shape& s, const uint8_t* block,
     bias[c] = _mm512_set1_epi32(LoadInt32(block + LaneBytes(c)));
   }
   const uint8_t* weights = block + kGemm16c4Nr * sizeof(int32_t);
-  // PackClamped leaves 128-bit lane L with the bytes of pixels 4L..4L+3 of
-  // channel 0, then of channels 1, 2 and 3: pixel_major moves byte 4c + i to
-  // kChannels * i + c, and lanes_together moves each lane's first kChannels
-  // dwords next to the lane before's.
-  alignas(64) int8_t pixel_major[64];
-  alignas(64) int32_t lanes_together[16];
-  for (int i = 0; i < 64; ++i) {
-    const int byte = i % 16;
-    pixel_major[i] = static_cast<int8_t>(
-        byte < 4 * kChannels ? 4 * (byte % kChannels) + byte / kChannels : 0x80);
-  }
-  for (int d = 0; d < 16; ++d) lanes_together[d] = (4 * (d / kChannels) + d % kChannels) % 16;
-  const __m512i to_pixel_major = _mm512_load_si512(pixel_major);
-  const __m512i to_lanes_together = _mm512_load_si512(lanes_together);
+  const __m512i to_pixel_major = _mm512_load_si512(kNarrowShuffles<kChannels>.pixel_major);
+  const __m512i to_lanes_together = _mm512_load_si512(kNarrowShuffles<kChannels>.lanes_together);
   const int groups = (p.in_c + 3) / 4;
   for (int m = tile.m_begin; m < tile.m_end; m += kNarrowPixels) {
     const int count = Min(kNarrowPixels, tile.m_end - m);
