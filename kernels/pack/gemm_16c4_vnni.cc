@@ -10,7 +10,6 @@
 namespace qrt::kernels {
 namespace {
 
-constexpr size_t kBiasBytes = kGemm16c4Nr * sizeof(int32_t);
 constexpr size_t kRowAlignment = 64;
 
 // The channel that accumulator lane j of a block holds (see the header).
@@ -74,7 +73,7 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
   int64_t multiplier[kGemm16c4Nr];
   int64_t rounding[kGemm16c4Nr];
   int64_t shift[kGemm16c4Nr];
-  uint8_t* groups = block + kBiasBytes;
+  uint8_t* groups = block + kGemm16c4Int32ArrayBytes;
   auto* position_bias = block + geo.position_bias_offset;
   for (int j = 0; j < kGemm16c4Nr; ++j) {
     const int n = n0 + LaneChannel(j);
@@ -120,7 +119,7 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
     accumulator_hi[j] = range.hi;
   }
   std::memcpy(block, folded_bias, sizeof(folded_bias));
-  uint8_t* tail = position_bias + static_cast<size_t>(geo.segments) * kBiasBytes;
+  uint8_t* tail = position_bias + static_cast<size_t>(geo.segments) * kGemm16c4Int32ArrayBytes;
   std::memcpy(tail, accumulator_lo, sizeof(accumulator_lo));
   std::memcpy(tail + sizeof(accumulator_lo), accumulator_hi, sizeof(accumulator_hi));
   tail += sizeof(accumulator_lo) + sizeof(accumulator_hi);
@@ -138,10 +137,11 @@ Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p) {
   g.group_blocks = (p.out_c / p.groups + kGemm16c4Nr - 1) / kGemm16c4Nr;
   g.segment_groups = (in_c + k_per_group - 1) / k_per_group;
   g.segments = p.kernel_h * p.kernel_w;
-  g.position_bias_offset =
-      kBiasBytes + static_cast<size_t>(g.segments) * g.segment_groups * kGemm16c4GroupBytes;
-  g.block_bytes = g.position_bias_offset + static_cast<size_t>(g.segments) * kBiasBytes +
-                  2 * kBiasBytes + 3 * kGemm16c4Int64ArrayBytes;
+  g.position_bias_offset = kGemm16c4Int32ArrayBytes +
+                           static_cast<size_t>(g.segments) * g.segment_groups * kGemm16c4GroupBytes;
+  g.block_bytes = g.position_bias_offset +
+                  static_cast<size_t>(g.segments) * kGemm16c4Int32ArrayBytes +
+                  2 * kGemm16c4Int32ArrayBytes + 3 * kGemm16c4Int64ArrayBytes;
   g.zero_row_offset = static_cast<size_t>(p.groups) * g.group_blocks * g.block_bytes;
   return g;
 }

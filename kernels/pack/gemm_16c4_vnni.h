@@ -80,6 +80,9 @@ namespace qrt::kernels {
 inline constexpr int kGemm16c4Nr = 16;
 // Bytes of one group of weights: 16 channels x 4 bytes (4 int8 or 8 int4 values).
 inline constexpr size_t kGemm16c4GroupBytes = kGemm16c4Nr * 4;
+// Bytes of one int32 lane array of a block (folded_bias, a position_bias row,
+// acc_lo, acc_hi).
+inline constexpr size_t kGemm16c4Int32ArrayBytes = kGemm16c4Nr * sizeof(int32_t);
 // Bytes of one per-channel int64 array of a block (multiplier, rounding, shift).
 inline constexpr size_t kGemm16c4Int64ArrayBytes = kGemm16c4Nr * sizeof(int64_t);
 

@@ -297,7 +297,7 @@ struct BlockRequant {
 
 // Offsets in a block's requantization (pack/gemm_16c4_vnni.h): acc_lo, acc_hi
 // (int32 lanes), then multiplier, rounding and shift (int64, channel order).
-constexpr size_t kAccHiOffset = kGemm16c4Nr * sizeof(int32_t);
+constexpr size_t kAccHiOffset = kGemm16c4Int32ArrayBytes;
 constexpr size_t kChannelArraysOffset = 2 * kAccHiOffset;
 
 BlockRequant LoadBlockRequant(const uint8_t* requant) {
@@ -380,7 +380,7 @@ __m512i SkippingBias(const uint8_t* block, const PositionBox& box, const Shape& 
   const uint8_t* position_bias = block + s.position_bias_offset;
   for (int ky = 0; ky < s.kernel_h; ++ky) {
     const bool row_in_box = ky >= box.ky_begin && ky < box.ky_end;
-    for (int kx = 0; kx < s.kernel_w; ++kx, position_bias += kGemm16c4Nr * sizeof(int32_t)) {
+    for (int kx = 0; kx < s.kernel_w; ++kx, position_bias += kGemm16c4Int32ArrayBytes) {
       if (!row_in_box || kx < box.kx_begin || kx >= box.kx_end) {
         bias = _mm512_add_epi32(bias, _mm512_load_si512(position_bias));
       }
@@ -429,7 +429,7 @@ void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
       acc[r][b] = init;
       if constexpr (kSplit) acc_split[r][b] = init;
     });
-    weights[b] = t.block + b * s.block_bytes + kGemm16c4Nr * sizeof(int32_t);
+    weights[b] = t.block + b * s.block_bytes + kGemm16c4Int32ArrayBytes;
   });
   const Window(&windows)[kMaxTileRows] = pixels.windows;
   if constexpr (kPointwise) {
@@ -825,7 +825,7 @@ void RunNarrowTiles(const Conv2DParams& p, const Shape& s, const uint8_t* block,
     q[c] = ChannelRequant(block + s.requant_offset, c);
     bias[c] = _mm512_set1_epi32(LoadInt32(block + LaneBytes(c)));
   }
-  const uint8_t* weights = block + kGemm16c4Nr * sizeof(int32_t);
+  const uint8_t* weights = block + kGemm16c4Int32ArrayBytes;
   const __m512i to_pixel_major = _mm512_load_si512(kNarrowShuffles<kChannels>.pixel_major);
   const __m512i to_lanes_together = _mm512_load_si512(kNarrowShuffles<kChannels>.lanes_together);
   const int groups = (p.in_c + 3) / 4;
@@ -896,8 +896,7 @@ void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
   s.pixel_bytes = p.in_c;
   s.block_bytes = geo.block_bytes;
   s.position_bias_offset = geo.position_bias_offset;
-  s.requant_offset =
-      geo.block_bytes - 2 * kGemm16c4Nr * sizeof(int32_t) - 3 * kGemm16c4Int64ArrayBytes;
+  s.requant_offset = geo.block_bytes - 2 * kGemm16c4Int32ArrayBytes - 3 * kGemm16c4Int64ArrayBytes;
   s.zero_point = _mm512_set1_epi16(static_cast<int16_t>(p.output_zero_point));
   s.lo = _mm512_set1_epi8(static_cast<char>(p.clamp.lo));
   s.hi = _mm512_set1_epi8(static_cast<char>(p.clamp.hi));
