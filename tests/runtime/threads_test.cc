@@ -97,25 +97,34 @@ TEST_CASE("a pool whose workers sleep wakes for a batch and is destroyed cleanly
   }
 }
 
-// Marks every element of each tile, checking the tile's bounds and alignment.
-void CheckCoverage(int m, int n, int64_t depth, int channel_block, int threads) {
+// The elements of a tile.
+int64_t TileSize(const OutputTile& tile) {
+  return int64_t{tile.m_end - tile.m_begin} * (tile.n_end - tile.n_begin);
+}
+
+// Marks every element of each tile, checking the tile's bounds and alignment, and
+// that no tile is larger than the one before.
+void CheckCoverage(int m, int n, int64_t depth, int channel_block, int threads, int row_unit) {
   CAPTURE(m);
   CAPTURE(n);
   CAPTURE(depth);
   CAPTURE(channel_block);
   CAPTURE(threads);
-  const TileGrid grid = kernels::SplitOutput(m, n, depth, channel_block, threads);
+  CAPTURE(row_unit);
+  const TileGrid grid = kernels::SplitOutput(m, n, depth, channel_block, threads, row_unit);
   REQUIRE(grid.count() >= 1);
   CHECK(grid.count() <= std::max(threads, 1) * kernels::kTilesPerThread);
   std::vector<uint8_t> covered(static_cast<size_t>(m) * static_cast<size_t>(n));
   for (int t = 0; t < grid.count(); ++t) {
     const OutputTile tile = grid.Tile(t);
+    if (t > 0) CHECK(TileSize(tile) <= TileSize(grid.Tile(t - 1)));
     REQUIRE(0 <= tile.m_begin);
     REQUIRE(tile.m_begin < tile.m_end);
     REQUIRE(tile.m_end <= m);
     REQUIRE(0 <= tile.n_begin);
     REQUIRE(tile.n_begin < tile.n_end);
     REQUIRE(tile.n_end <= n);
+    CHECK(tile.m_begin % row_unit == 0);
     CHECK(tile.n_begin % channel_block == 0);
     CHECK((tile.n_end % channel_block == 0 || tile.n_end == n));
     for (int r = tile.m_begin; r < tile.m_end; ++r) {
@@ -131,7 +140,9 @@ TEST_CASE("tiles cover the output exactly once on channel-block boundaries") {
       for (const int m : {1, 2, 3, 5, 8, 31, 128, 1000}) {
         for (const int n : {1, 7, 16, 33, 100, 256, 1000}) {
           for (const int64_t depth : {int64_t{1}, int64_t{64}, int64_t{4096}}) {
-            CheckCoverage(m, n, depth, channel_block, threads);
+            for (const int row_unit : {kernels::kTileRowAlign, 1, 7, 64}) {
+              CheckCoverage(m, n, depth, channel_block, threads, row_unit);
+            }
           }
         }
       }
@@ -164,6 +175,27 @@ TEST_CASE("the split follows the documented policy") {
   static_assert(kernels::kMinTileMacs == int64_t{1} << 20 && kernels::kWeightCostMacs == 4);
   CHECK(kernels::SplitOutput(1024, 16, 64, 16, 2).count() == 1);
   CHECK(kernels::SplitOutput(1, 1024, 1024, 16, 2).count() == 4);
+  // A depthwise multiply-accumulate counts kDepthwiseCostMacs: 14x14x576 3x3 (under
+  // 2^20 MACs) is cut along N in two; as dense work it would stay whole. A depthwise
+  // convolution with many pixels is cut along M at pairs of output rows, the larger
+  // tiles first (28 pairs of 56-pixel rows in 8 tiles: 4 of 4 pairs, 4 of 3).
+  static_assert(kernels::kDepthwiseCostMacs == 4);
+  kernels::Conv2DParams dw{};
+  dw.batch = 1;
+  dw.in_h = dw.out_h = dw.in_w = dw.out_w = 14;
+  dw.in_c = dw.out_c = dw.groups = 576;
+  dw.kernel_h = dw.kernel_w = 3;
+  const TileGrid dw14 = kernels::SplitOutput(dw, 64, 2);
+  REQUIRE(dw14.count() == 2);
+  CHECK((dw14.Tile(1).m_begin == 0 && dw14.Tile(1).n_begin == 320));
+  CHECK(kernels::SplitOutput(14 * 14, 576, 9, 64, 2).count() == 1);
+  dw.in_h = dw.out_h = dw.in_w = dw.out_w = 56;
+  dw.in_c = dw.out_c = dw.groups = 144;
+  const TileGrid dw56 = kernels::SplitOutput(dw, 64, 2);
+  REQUIRE(dw56.count() == 8);
+  for (int t = 0; t < 8; ++t) {
+    CHECK(dw56.Tile(t).m_begin == 2 * 56 * (4 * std::min(t, 4) + 3 * std::max(t - 4, 0)));
+  }
   // Work for more tiles than threads allow is capped at kTilesPerThread per thread.
   CHECK(kernels::SplitOutput(1, 8000, 1000, 16, 4).count() == 4 * kernels::kTilesPerThread);
   // Bad arguments give the whole output.
@@ -188,7 +220,8 @@ std::vector<kernels::Dyadic> Requants(Rng& rng, size_t n, double base) {
 }
 
 // GEMM-shaped operators large enough that every one of them is split: a 3x3
-// convolution and a grouped 1x1 int4 convolution (cut along M), fully connected
+// convolution, a depthwise 3x3 convolution (cut at pairs of output rows) and a
+// grouped 1x1 int4 convolution (cut along M), fully connected
 // layers with 3 rows, int8 and int4 (cut along N), and a softmax over the grouped
 // convolution's output (cut into runs of rows). Inputs "image" int8
 // [1, 32, 32, 16] and "rows" int8 [3, 512].
@@ -202,6 +235,12 @@ ModelBuilder SplitModel() {
   b.Conv2D(image, w1, b.AddBias("conv.b", rng.Int32s(64, -3000, 3000)), c1,
            {.pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1},
            Requants(rng, 64, 0.0005), {-7, 127});
+  const int32_t dw_w = b.AddInt8Weights("dw.w", {64, 3, 3, 1}, rng.Int8s(64 * 9, -127, 127),
+                                        std::vector<float>(64, 0.02f));
+  const int32_t dw = b.AddActivation("dw", {1, 32, 32, 64}, 0.04f, 9);
+  b.Conv2D(c1, dw_w, b.AddBias("dw.b", rng.Int32s(64, -2000, 2000)), dw,
+           {.pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1, .groups = 64},
+           Requants(rng, 64, 0.02));
   const int32_t w2 = b.AddInt4Weights("group.w", {96, 1, 1, 32}, rng.Int8s(96 * 32, -8, 7),
                                       std::vector<float>(96, 0.1f));
   const int32_t c2 = b.AddActivation("group", {1, 32, 32, 96}, 0.05f, 2);
@@ -223,7 +262,7 @@ ModelBuilder SplitModel() {
   const int32_t sm = b.AddActivation("softmax", {1, 32, 32, 96}, 1.0f / 256, -128);
   b.Softmax(c2, sm, SoftmaxExpTable(0.05), {Requant(256.0 / double(1 << 30))});
   b.SetInputs({image, rows});
-  b.SetOutputs({c2, f1, f2, sm});
+  b.SetOutputs({dw, c2, f1, f2, sm});
   return b;
 }
 

@@ -10,7 +10,8 @@
 //   threads, the other one is cut instead, when it has more.
 // - M is cut at multiples of kTileRowAlign rows (kernels compute a few rows at a
 //   time; aligned cuts add no partial row blocks), N at multiples of the kernel's
-//   channel_block, so n_begin is always a multiple of channel_block.
+//   channel_block, so n_begin is always a multiple of channel_block. Depthwise
+//   convolutions are cut at pairs of output rows instead (below).
 // - A tile holds at least kMinTileMacs multiply-accumulates' worth of work, so that a
 //   tile amortises handing it to a thread; an output smaller than two such tiles stays
 //   whole. Each weight counts as kWeightCostMacs more: with few rows the kernels stream
@@ -24,12 +25,19 @@
 //   loaded machine (a worker that is late or preempted holds up the tile it
 //   claimed). Long qrt-bench runs alone on an idle machine favour 2^17 (0.152 against
 //   0.172 ms): the split pays only while the second thread is already awake.
+//   A depthwise multiply-accumulate counts as kDepthwiseCostMacs: the depthwise
+//   kernels run at a fifth to a quarter of the dense kernels' GOP/s. Counted as dense work, the
+//   14x14x576 3x3 depthwise benchmark (just under 2^20 MACs, 9 us) stayed whole, and 2 threads ran
+//   it no faster than 1. Depthwise kernels compute two whole output rows at a time, which share
+//   their input rows, so their M cuts fall between pairs of rows: cut every kTileRowAlign pixels,
+//   56x56x144 fell into tiles of 7 rows, one of them computed alone, and 2 threads ran it 13%
+//   slower.
 // - Otherwise there are up to kTilesPerThread tiles per thread, rounded down to a
 //   multiple of the thread count, the units dealt out as evenly as possible (tile
-//   sizes differ by at most one unit). Threads claim tiles dynamically, so with a
-//   few tiles each, a thread that is preempted or wakes late holds up at most one
-//   small tile while the others take the rest; for the shapes worth splitting the
-//   extra re-reading is of operands that stay in cache.
+//   sizes differ by at most one unit, the larger tiles first). Threads claim tiles dynamically, so
+//   with a few tiles each, a thread that is preempted or wakes late holds up at most one small tile
+//   while the others take the rest; for the shapes worth splitting the extra re-reading is of
+//   operands that stay in cache.
 // The split depends only on the shape and the thread count, and any split gives
 // the same bytes (params.h), so results do not depend on the thread count.
 #pragma once
@@ -44,6 +52,7 @@ inline constexpr int kTileRowAlign = 4;
 inline constexpr int kTilesPerThread = 4;
 inline constexpr int64_t kMinTileMacs = int64_t{1} << 20;
 inline constexpr int64_t kWeightCostMacs = 4;
+inline constexpr int64_t kDepthwiseCostMacs = 4;
 
 // A split of [0, m) x [0, n) into count() tiles along one dimension. Tile(i) is
 // computed on demand, so a split needs no storage.
@@ -68,9 +77,10 @@ class TileGrid {
 // Cuts the [m, n] output of a GEMM-shaped kernel whose output elements each cost
 // `depth` multiply-accumulates (fully connected: in_features; convolution:
 // kernel_h * kernel_w * in_c / groups) into tiles for num_threads threads, per the
-// policy above. channel_block is the kernel's (dispatch.h). Any non-positive
-// argument gives one whole-output tile.
-TileGrid SplitOutput(int m, int n, int64_t depth, int channel_block, int num_threads);
+// policy above, M at multiples of row_unit rows. channel_block is the kernel's
+// (dispatch.h). Any non-positive argument gives one whole-output tile.
+TileGrid SplitOutput(int m, int n, int64_t depth, int channel_block, int num_threads,
+                     int row_unit = kTileRowAlign);
 
 // The same for the whole output of a kernel (WholeOutput(p)).
 TileGrid SplitOutput(const FullyConnectedParams& p, int channel_block, int num_threads);
