@@ -18,11 +18,8 @@ TileGrid::TileGrid(int m, int n, bool split_m, int unit, int tile_count)
 
 OutputTile TileGrid::Tile(int index) const {
   const int extent = split_m_ ? m_ : n_;
-  // Sizes differ by at most one unit, the larger tiles first: threads claim tiles
-  // in order, so they finish level. (Sizes alternating 3, 4, 3, 4 units gave one of
-  // 2 threads every larger tile: 16 units against 12.)
   const auto unit_at = [this](int i) {
-    return i * (units_ / tile_count_) + std::min(i, units_ % tile_count_);
+    return static_cast<int>(PartBegin(units_, i, tile_count_));
   };
   const int begin = std::min(unit_at(index) * unit_, extent);
   const int end = std::min(unit_at(index + 1) * unit_, extent);

@@ -352,14 +352,19 @@ TEST_CASE("row runs follow the documented policy") {
   CHECK(RowRunCount(5, internal::kMinRunPs * 10, 2) == 4);
   CHECK(RowRunCount(1000, internal::kMinRunPs, 3) == 3 * kernels::kTilesPerThread);
   CHECK(RowRunCount(int64_t{1} << 40, int64_t{1} << 40, 7) == 7 * kernels::kTilesPerThread);
-  // Runs cover the rows in order, none empty.
+  // Runs cover the rows in order, none empty, none larger than the one before.
   for (const int64_t rows : {2, 7, 64, 1000}) {
     for (const int runs : {2, 3, 8}) {
       if (runs > rows) continue;
-      CHECK(internal::RunBegin(rows, 0, runs) == 0);
-      CHECK(internal::RunBegin(rows, runs, runs) == rows);
+      CHECK(kernels::PartBegin(rows, 0, runs) == 0);
+      CHECK(kernels::PartBegin(rows, runs, runs) == rows);
       for (int r = 0; r < runs; ++r) {
-        CHECK(internal::RunBegin(rows, r, runs) < internal::RunBegin(rows, r + 1, runs));
+        const int64_t size =
+            kernels::PartBegin(rows, r + 1, runs) - kernels::PartBegin(rows, r, runs);
+        CHECK(size > 0);
+        if (r > 0) {
+          CHECK(size <= kernels::PartBegin(rows, r, runs) - kernels::PartBegin(rows, r - 1, runs));
+        }
       }
     }
   }

@@ -44,8 +44,8 @@ class ConcatKernel final : public OpKernel {
       return;
     }
     ctx.thread_pool->Run(runs, [&](int run) {
-      const int64_t begin = RunBegin(params_.outer, run, runs);
-      const int64_t end = RunBegin(params_.outer, run + 1, runs);
+      const int64_t begin = kernels::PartBegin(params_.outer, run, runs);
+      const int64_t end = kernels::PartBegin(params_.outer, run + 1, runs);
       kernels::ConcatParams p = params_;
       p.outer = static_cast<int>(end - begin);
       std::array<const int8_t*, kMaxSplitInputs> pointers;

@@ -57,10 +57,6 @@ inline constexpr int64_t kMinRunPs = 4'000'000;
 // for num_threads threads (1 when the work is too small to share).
 int RowRunCount(int64_t rows, int64_t row_ps, int num_threads);
 
-// Run `run` of `runs` covers rows [RunBegin(run), RunBegin(run + 1)): the rows are
-// dealt out as evenly as possible.
-inline int64_t RunBegin(int64_t rows, int run, int runs) { return rows * run / runs; }
-
 // How an operator with N tensor arguments (inputs, then output) is cut into rows.
 template <size_t N>
 struct RowLayout {
@@ -92,8 +88,8 @@ class RowSplitCall final : public OpKernel {
       return;
     }
     ctx.thread_pool->Run(runs, [&](int run) {
-      const int64_t begin = RunBegin(layout_.rows, run, runs);
-      const int64_t end = RunBegin(layout_.rows, run + 1, runs);
+      const int64_t begin = kernels::PartBegin(layout_.rows, run, runs);
+      const int64_t end = kernels::PartBegin(layout_.rows, run + 1, runs);
       Call(ctx, narrow_(params_, end - begin), begin, std::index_sequence_for<Args...>{});
     });
   }
