@@ -34,14 +34,17 @@ kernels::FullyConnectedParams Gemm(int m, int k, int n, kernels::WeightType type
 }
 
 // Batch 1, stride 1, "same" padding.
-kernels::Conv2DParams Conv(int size, int in_c, int out_c, int kernel, int groups) {
+// A "same"-padded convolution of a size x size image: stride 1 keeps the size,
+// stride 2 halves it (rounding up).
+kernels::Conv2DParams Conv(int size, int in_c, int out_c, int kernel, int groups, int stride) {
   kernels::Conv2DParams p{};
   p.batch = 1;
-  p.in_h = p.in_w = p.out_h = p.out_w = size;
+  p.in_h = p.in_w = size;
+  p.out_h = p.out_w = (size + stride - 1) / stride;
   p.in_c = in_c;
   p.out_c = out_c;
   p.kernel_h = p.kernel_w = kernel;
-  p.stride_h = p.stride_w = 1;
+  p.stride_h = p.stride_w = stride;
   p.dilation_h = p.dilation_w = 1;
   p.pad_top = p.pad_left = (kernel - 1) / 2;
   p.groups = groups;
@@ -74,13 +77,14 @@ std::vector<KernelCase> DefaultCases() {
                                  {128, 768, 768}, {128, 768, 3072}, {3136, 576, 64},
                                  {196, 1152, 256}};
   struct ConvDims {
-    int size, in_c, out_c, kernel;
+    int size, in_c, out_c, kernel, stride;
   };
   // Issue 4's shapes, then two narrow pointwise ones (at most 4 output channels:
-  // a detector's output head, the tap rows of a transposed convolution to 1 channel).
-  constexpr ConvDims kConvs[] = {{56, 64, 64, 3},   {56, 64, 256, 1}, {28, 128, 128, 3},
-                                 {14, 256, 256, 3}, {7, 512, 512, 3}, {56, 24, 144, 1},
-                                 {160, 24, 2, 1},   {56, 256, 4, 1}};
+  // a detector's output head, the tap rows of a transposed convolution to 1
+  // channel) and an image stem (the PP-OCR detector's first layer).
+  constexpr ConvDims kConvs[] = {{56, 64, 64, 3, 1},   {56, 64, 256, 1, 1}, {28, 128, 128, 3, 1},
+                                 {14, 256, 256, 3, 1}, {7, 512, 512, 3, 1}, {56, 24, 144, 1, 1},
+                                 {160, 24, 2, 1, 1},   {56, 256, 4, 1, 1},  {640, 3, 16, 3, 2}};
   struct DepthwiseDims {
     int size, channels;
   };
@@ -90,14 +94,14 @@ std::vector<KernelCase> DefaultCases() {
   for (const auto& [m, k, n] : kGemms) {
     cases.push_back({"gemm " + Dims({m, k, n}), Gemm(m, k, n, kernels::WeightType::kInt8)});
   }
-  for (const auto& [size, in_c, out_c, kernel] : kConvs) {
+  for (const auto& [size, in_c, out_c, kernel, stride] : kConvs) {
     cases.push_back({"conv " + Dims({size, size, in_c}) + "->" + std::to_string(out_c) + " " +
-                         Dims({kernel, kernel}),
-                     Conv(size, in_c, out_c, kernel, 1)});
+                         Dims({kernel, kernel}) + (stride > 1 ? "/" + std::to_string(stride) : ""),
+                     Conv(size, in_c, out_c, kernel, 1, stride)});
   }
   for (const auto& [size, channels] : kDepthwise) {
     cases.push_back({"dwconv " + Dims({size, size, channels}) + " 3x3",
-                     Conv(size, channels, channels, 3, channels)});
+                     Conv(size, channels, channels, 3, channels, 1)});
   }
   for (const auto& [m, k, n] : kGemms) {
     cases.push_back({"gemm-int4 " + Dims({m, k, n}), Gemm(m, k, n, kernels::WeightType::kInt4)});
