@@ -120,6 +120,7 @@ KernelTable SelectKernels(Isa max_isa) {
                           PackDepthwiseConv2dVnni,
                           kDwVnniMaxBlock};
     t.batch_matmul = {qs8_batch_matmul_4x64c4__avx512vnni, Isa::kAvx512Vnni};
+    if (DetectCpuFeatures().avx512_vbmi) t.conv2d.fn = qs8_conv2d_6x16c4__avx512vbmi;
   }
 #else
   static_cast<void>(max_isa);

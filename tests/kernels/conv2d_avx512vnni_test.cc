@@ -10,11 +10,15 @@
 // one partial K group the kernel reads whole except in the tiles at the input's
 // end; padded images of many tiles (the kernel tiles the pixels whose windows
 // cross the left and right edges by column and skips kernel positions outside the
-// input). Where the path was not built or the CPU lacks it the sweeps report a skip,
-// but the last test case fails if the path was built, the CPU has it and some
-// tile variant the kernel picks from the parameters (pointwise or not, tall tiles
-// of up to 2 blocks or wide ones, int8 or int4, image stems, pair blocks) never
-// ran.
+// input). Where the CPU also has AVX-512 VBMI, every case runs both entry points:
+// qs8_conv2d_6x16c4__avx512vnni and the dispatch table's
+// qs8_conv2d_6x16c4__avx512vbmi, whose image stems (at most 4 input and 16
+// output channels) take 16-pixel tiles of their own, swept over kernels,
+// strides, dilations, padding and images of many tiles. Where the path was not
+// built or the CPU lacks it the sweeps report a skip, but the last test case fails
+// if the path was built, the CPU has it and some tile variant the kernel picks
+// from the parameters (pointwise or not, tall tiles of up to 2 blocks or wide
+// ones, int8 or int4, image stems, pair blocks, VBMI stem tiles) never ran.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -29,6 +33,9 @@
 #include "qrt/kernels/params.h"
 #include "qrt/kernels/reference.h"
 #include "util/random.h"
+#if QRT_HAVE_AVX512VNNI
+#include "x86/avx512vnni/avx512vnni.h"
+#endif
 
 namespace qrt::test {
 namespace {
@@ -58,12 +65,40 @@ int g_stem_runs[2] = {};
 // block (at most 8 channels, int8, whole K groups and K >= 64: every channel
 // tile ending there takes it), [pointwise].
 int g_pair_runs[2] = {};
+// Runs of qs8_conv2d_6x16c4__avx512vbmi on cases it takes its stem tiles for,
+// [some multiplier reaches 1: the tiles clamp their accumulators].
+int g_vbmi_stem_runs[2] = {};
 
 bool VnniRunnable() {
   return kVnniBuilt && kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx512Vnni);
 }
 
 Conv2DKernel VnniConv2D() { return kernels::SelectKernels(Isa::kAvx512Vnni).conv2d; }
+
+bool CpuHasVbmi() { return kernels::DetectCpuFeatures().avx512_vbmi; }
+
+// The VNNI entry points the CPU runs: the dispatch table's, and where that is the
+// VBMI one, the plain VNNI one too.
+std::vector<Conv2DKernel> VnniConv2Ds() {
+  std::vector<Conv2DKernel> kernels = {VnniConv2D()};
+#if QRT_HAVE_AVX512VNNI
+  if (CpuHasVbmi()) {
+    Conv2DKernel plain = kernels[0];
+    plain.fn = &kernels::qs8_conv2d_6x16c4__avx512vnni;
+    kernels.push_back(plain);
+  }
+#endif
+  return kernels;
+}
+
+// Whether qs8_conv2d_6x16c4__avx512vbmi runs p on its stem tiles (the kernel's
+// RunsStem).
+bool TakesStemTiles(const Conv2DParams& p, bool pointwise) {
+  const int64_t span =
+      (15 * int64_t{p.stride_w} + int64_t{p.kernel_w - 1} * p.dilation_w + 1) * p.in_c;
+  return CpuHasVbmi() && !pointwise && p.groups == 1 && p.weight_type == WeightType::kInt8 &&
+         p.in_c <= 4 && p.out_c <= 16 && span <= 128 && p.kernel_h * p.kernel_w <= 49;
+}
 
 // The number of kernel runs (ExpectGemmMatchesReference) of a random case of shape
 // s (conv_cases.h: DrawConvCase).
@@ -78,8 +113,16 @@ int RunRandomCase(const ConvShape& s, uint64_t seed) {
                          p.out_w == p.in_w;
   const bool tall = s.group_out_c <= 32;
   const bool int4 = s.type == WeightType::kInt4;
-  const int runs = ExpectGemmMatchesReference(VnniConv2D(), kernels::ref::Conv2D, p, d.in,
-                                              d.weights->data(), d.bias, rng);
+  int runs = 0;
+  for (const Conv2DKernel& kernel : VnniConv2Ds()) {
+    runs += ExpectGemmMatchesReference(kernel, kernels::ref::Conv2D, p, d.in, d.weights->data(),
+                                       d.bias, rng);
+  }
+  if (TakesStemTiles(p, pointwise)) {
+    const bool clamp = std::any_of(p.requant.shift, p.requant.shift + p.out_c,
+                                   [](int32_t shift) { return shift < 31; });
+    g_vbmi_stem_runs[clamp] += runs;
+  }
   g_vnni_runs[int4][pointwise][tall] += runs;
   const int k = s.kernel_h * s.kernel_w * s.group_in_c;
   const int last_block = s.group_out_c % 16;
@@ -225,6 +268,39 @@ TEST_CASE("VNNI convolution of image stems (a partial K group read whole)") {
   }
 }
 
+TEST_CASE("VNNI convolution of image stems on 16-pixel tiles (AVX-512 VBMI)") {
+  if (!VnniRunnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  if (!CpuHasVbmi()) MESSAGE("the CPU has no AVX-512 VBMI: its stem tiles are not tested");
+  // in_c 1-4 and out_c 1-16 (the stem tiles' range), kernels 1x1 (strided or
+  // padded: not pointwise) to 7x7 and non-square, strides 1-3, dilations 1-2,
+  // images up to 40 wide: rows of several 16-pixel tiles, windows across the
+  // left and right edges, tiles cut by the output tile's bounds.
+  uint64_t seed = 16000;
+  for (int i = 0; i < 60; ++i) {
+    ++seed;
+    Rng rng(seed);
+    ConvShape s{};
+    s.kernel_h = static_cast<int>(rng.Pick<int>({1, 3, 3, 5, 7}));
+    s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 7)) : s.kernel_h;
+    s.stride_h = static_cast<int>(rng.Int(1, 3));
+    s.stride_w = static_cast<int>(rng.Int(1, 3));
+    s.dilation_h = rng.Int(0, 3) == 0 ? 2 : 1;
+    s.dilation_w = rng.Int(0, 3) == 0 ? 2 : 1;
+    s.groups = 1;
+    s.group_in_c = static_cast<int>(rng.Int(1, 4));
+    s.group_out_c = static_cast<int>(rng.Int(1, 16));
+    s.min_image = 8;
+    s.max_image = 40;
+    s.type = WeightType::kInt8;
+    CAPTURE(s);
+    CAPTURE(seed);
+    RunRandomCase(s, seed);
+  }
+}
+
 // Last in this file, so it runs after every case above (doctest orders by file
 // and line).
 TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has it") {
@@ -246,6 +322,10 @@ TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has
   }
   CHECK(g_pair_runs[0] > 0);
   CHECK(g_pair_runs[1] > 0);
+  if (CpuHasVbmi()) {
+    CHECK(g_vbmi_stem_runs[0] > 0);
+    CHECK(g_vbmi_stem_runs[1] > 0);
+  }
 }
 
 }  // namespace

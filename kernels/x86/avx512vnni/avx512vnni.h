@@ -19,6 +19,14 @@ void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
                                    const void* packed_weights, const int32_t* bias, int8_t* output,
                                    const OutputTile& tile);
 
+// The same kernel and packing for CPUs that also have AVX-512 VBMI (only called
+// there): image stems (at most 4 input channels and 16 output channels) run
+// tiles of 16 pixels of an output row in the lanes, each kernel row's input
+// bytes picked per kernel position with vpermi2b.
+void qs8_conv2d_6x16c4__avx512vbmi(const Conv2DParams& p, const int8_t* input,
+                                   const void* packed_weights, const int32_t* bias, int8_t* output,
+                                   const OutputTile& tile);
+
 // Fully connected as the 1x1 convolution over [rows, 1, 1, in_features] it is:
 // the same kernel and packing (PackGemm16c4Vnni's FullyConnectedParams overload).
 void qs8_fully_connected_4x16c4__avx512vnni(const FullyConnectedParams& p, const int8_t* input,

@@ -23,7 +23,13 @@
 // loop-indexed __m512i arrays in memory, which halves the vpdpbusd rate.
 // A last block of at most 8 channels runs as a pair block, two pixels per
 // vector (RunTile), where that pays. Pointwise layers of at most 4 output
-// channels run 16 pixels per vector instead (RunNarrowTiles).
+// channels run 16 pixels per vector instead (RunNarrowTiles), as do image stems
+// (at most 4 input and 16 output channels) where the CPU has AVX-512 VBMI
+// (RunStemTiles, qs8_conv2d_6x16c4__avx512vbmi).
+//
+// The VBMI instructions are confined to RunStemTiles, compiled for that target
+// alone (a function attribute), so nothing else in this translation unit may
+// use them on a CPU without VBMI.
 //
 // Tiles: a pointwise convolution (1x1, stride 1, no padding) reads pixel rows
 // m * in_c directly, without windows. Otherwise a tile computes only the box of
@@ -771,10 +777,13 @@ void LoadColumns(const int8_t* x, int64_t pixel_bytes, int count, int bytes,
 }
 
 // Bytes into a block's int32 lanes (bias, weight groups, acc_lo, acc_hi) of
-// channel c < 8, which sits in lane 2c (pack/gemm_16c4_vnni.h).
-size_t LaneBytes(int c) { return sizeof(int32_t) * 2 * static_cast<size_t>(c); }
+// channel c, which sits in lane 2c for c < 8 and 2(c - 8) + 1 for the others
+// (pack/gemm_16c4_vnni.h).
+size_t LaneBytes(int c) {
+  return sizeof(int32_t) * static_cast<size_t>(c < 8 ? 2 * c : 2 * (c - 8) + 1);
+}
 
-// Channel c's requantization (c < 8) in every lane.
+// Channel c's requantization in every lane.
 BlockRequant ChannelRequant(const uint8_t* requant, int c) {
   const uint8_t* channel = requant + kChannelArraysOffset + sizeof(int64_t) * c;
   BlockRequant q;
@@ -863,10 +872,212 @@ void RunNarrowTiles(const Conv2DParams& p, const Shape& s, const uint8_t* block,
   }
 }
 
-}  // namespace
-void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
-                                   const void* packed_weights, const int32_t* bias, int8_t* output,
-                                   const OutputTile& tile) {
+// Image stems (at most 4 input channels: one K group per kernel position, only
+// in_c of its 4 values real) with at most 16 output channels give each
+// broadcast activation dword one vpdpbusd, and the 8-pixel tiles ran the
+// PP-OCR detector's 640x640x3->16 3x3 stride-2 stem at 0.38x oneDNN. Where the
+// CPU has AVX-512 VBMI their tiles put kStemPixels neighbouring pixels of an
+// output row in the lanes instead, one accumulator per output channel, as the
+// narrow tiles do: per kernel row, the input bytes that the tile's windows read
+// (StemSpanBytes, at most two vectors) are loaded once, with zx outside the
+// input, and vpermi2b picks each kernel position's dword of every pixel; each
+// channel's weights are a broadcast dword of the packed block. A position
+// outside the input reads zx, which the folded bias cancels
+// (pack/gemm_16c4_vnni.h).
+constexpr int kStemPixels = 16;
+constexpr int kStemSourceBytes = 128;  // vpermi2b's two sources
+
+// The input bytes of one kernel row that the windows of kStemPixels
+// neighbouring output pixels span.
+int64_t StemSpanBytes(const Conv2DParams& p) {
+  return ((kStemPixels - 1) * int64_t{p.stride_w} + int64_t{p.kernel_w - 1} * p.dilation_w + 1) *
+         p.in_c;
+}
+
+// Kernel positions at most: the tile's activation vectors (3 KB) sit on the stack.
+constexpr int kMaxStemPositions = 49;
+
+bool RunsStem(const Conv2DParams& p, bool pointwise) {
+  return !pointwise && p.groups == 1 && p.weight_type == WeightType::kInt8 && p.in_c <= 4 &&
+         p.out_c <= kGemm16c4Nr && StemSpanBytes(p) <= kStemSourceBytes &&
+         p.kernel_h * p.kernel_w <= kMaxStemPositions;
+}
+
+// Stores the first `count` pixels of a stem tile: y[v] holds pixels 4v..4v+3,
+// 16 bytes each (channels 0..15), of which out_c are stored per pixel.
+void StoreStemPixels(const __m512i (&y)[4], int out_c, int count, int8_t* out) {
+  if (out_c == kGemm16c4Nr) {
+    for (int v = 0; v < 4; ++v) {
+      const int bytes = Min(Max(count * kGemm16c4Nr - 64 * v, 0), 64);
+      _mm512_mask_storeu_epi8(out + 64 * v, LowBits(bytes), y[v]);
+    }
+    return;
+  }
+  const auto mask = static_cast<__mmask16>(LowBits(out_c));
+  Unroll<kStemPixels>([&](auto i) {
+    if (i < count) {
+      _mm_mask_storeu_epi8(out + i * out_c, mask, _mm512_extracti32x4_epi32(y[i / 4], i % 4));
+    }
+  });
+}
+
+// kChannels (out_c rounded up to 4) channels of the pixels [tile.m_begin,
+// tile.m_end) from the packed block `block` (the convolution's only one), in
+// tiles of up to kStemPixels pixels of one output row. kClampAcc: see Rescale16.
+template <int kChannels, bool kClampAcc>
+[[gnu::target("avx512vbmi")]] void RunStemTiles(const Conv2DParams& p, const Shape& s,
+                                                const uint8_t* block, int8_t* output,
+                                                const OutputTile& tile) {
+  BlockRequant q[kChannels];
+  for (int c = 0; c < kChannels; ++c) q[c] = ChannelRequant(block + s.requant_offset, c);
+  const uint8_t* weights = block + kGemm16c4Int32ArrayBytes;
+  const __m512i to_pixel_major = _mm512_load_si512(kNarrowShuffles<4>.pixel_major);
+  // Byte 4i + j of kernel column 0's index: channel j (the last one past in_c,
+  // whose weight is 0) of pixel i's first window column.
+  alignas(64) int8_t first_column[64];
+  for (int i = 0; i < kStemPixels; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      first_column[4 * i + j] = static_cast<int8_t>(i * p.stride_w * p.in_c + Min(j, p.in_c - 1));
+    }
+  }
+  const __m512i index0 = _mm512_load_si512(first_column);
+  const int column_step = p.dilation_w * p.in_c;
+  const __m512i flip = _mm512_set1_epi32(kToUnsigned);
+  const auto zx = static_cast<int8_t>(p.input_zero_point);
+  const __m512i zx_source = _mm512_xor_si512(_mm512_set1_epi8(zx), flip);
+  const int64_t row_bytes = int64_t{p.in_w} * p.in_c;
+  const int64_t span = StemSpanBytes(p);
+  const int8_t* input_end = s.input + s.input_bytes;
+  // The tile's activation vector of each kernel position.
+  const int positions = p.kernel_h * p.kernel_w;
+  alignas(64) __m512i activations[kMaxStemPositions];
+  // Pixel m is (n, y, x), moved on with m rather than divided out per tile.
+  int x = tile.m_begin % p.out_w;
+  int y = tile.m_begin / p.out_w % p.out_h;
+  int n = tile.m_begin / p.out_w / p.out_h;
+  for (int m = tile.m_begin; m < tile.m_end;) {
+    const int count = Min(Min(kStemPixels, p.out_w - x), tile.m_end - m);
+    // The tile's span of each kernel row starts at this byte of the input row.
+    const int64_t first = (int64_t{x} * p.stride_w - p.pad_left) * p.in_c;
+    for (int ky = 0; ky < p.kernel_h; ++ky) {
+      const int64_t iy = int64_t{y} * p.stride_h - p.pad_top + int64_t{ky} * p.dilation_h;
+      __m512i source[2] = {zx_source, zx_source};
+      if (iy >= 0 && iy < p.in_h) {
+        const int8_t* row = s.input + (int64_t{n} * p.in_h + iy) * row_bytes;
+        if (first >= 0 && first + span <= row_bytes &&
+            input_end - (row + first) >= kStemSourceBytes) {
+          for (int h = 0; h < 2; ++h) source[h] = _mm512_loadu_si512(row + first + 64 * h);
+        } else {
+          // At the row's ends: masked loads of the bytes inside the row, zx
+          // around them. The address is formed as an integer, for it may lie
+          // before the row; masked-off bytes are not read.
+          const int64_t begin = Max64(first, 0) - first;
+          const int64_t end = (first + span < row_bytes ? first + span : row_bytes) - first;
+          for (int h = 0; h < 2; ++h) {
+            const int64_t lo = Max64(begin - 64 * h, 0);
+            const int64_t hi = end - 64 * h < 64 ? end - 64 * h : 64;
+            const __mmask64 mask =
+                hi > lo ? LowBits(static_cast<int>(hi)) & ~LowBits(static_cast<int>(lo)) : 0;
+            const auto address =
+                reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(first + 64 * h);
+            source[h] = _mm512_mask_loadu_epi8(_mm512_set1_epi8(zx), mask,
+                                               reinterpret_cast<const void*>(address));
+          }
+        }
+        for (__m512i& v : source) v = _mm512_xor_si512(v, flip);
+      }
+      for (int kx = 0; kx < p.kernel_w; ++kx) {
+        const __m512i index =
+            _mm512_add_epi8(index0, _mm512_set1_epi8(static_cast<char>(kx * column_step)));
+        _mm512_store_si512(activations + ky * p.kernel_w + kx,
+                           _mm512_permutex2var_epi8(source[0], index, source[1]));
+      }
+    }
+    // The dot products, in passes of up to 8 channels: with 16 accumulators
+    // GCC moved each through copies in every step of the loop.
+    constexpr int kPassChannels = kChannels < 8 ? kChannels : 8;
+    __m512i acc[kChannels];
+    for (int c0 = 0; c0 < kChannels; c0 += kPassChannels) {
+      __m512i pass[kPassChannels];
+      Unroll<kPassChannels>(
+          [&](auto c) { pass[c] = _mm512_set1_epi32(LoadInt32(block + LaneBytes(c0 + c))); });
+      for (int position = 0; position < positions; ++position) {
+        const __m512i u = _mm512_load_si512(activations + position);
+        const uint8_t* w = weights + static_cast<size_t>(position) * kGemm16c4GroupBytes;
+        Unroll<kPassChannels>([&](auto c) {
+          pass[c] =
+              _mm512_dpbusd_epi32(pass[c], u, _mm512_set1_epi32(LoadInt32(w + LaneBytes(c0 + c))));
+        });
+      }
+      Unroll<kPassChannels>([&](auto c) { acc[c0 + c] = pass[c]; });
+    }
+    // quads[k], dword i: channels 4k..4k+3 of pixel i (NarrowPixel's bytes of four
+    // channels, in pixel order as the narrow tiles put them).
+    __m512i quads[4];
+    Unroll<4>([&](auto k) {
+      if constexpr (4 * k < kChannels) {
+        __m512i r[kTileBlocks];
+        Unroll<4>([&](auto i) {
+          __m512i half[2];
+          RescaleHalves<kClampAcc>(acc[4 * k + i], q[4 * k + i], half);
+          r[i] = _mm512_mask_shuffle_epi32(half[0], 0xAAAA, half[1], _MM_PERM_CDAB);
+        });
+        quads[k] = _mm512_shuffle_epi8(PackClamped(r, s), to_pixel_major);
+      } else {
+        quads[k] = _mm512_setzero_si512();
+      }
+    });
+    // A 4 x 4 transpose of dwords in each 128-bit lane, then of the lanes: y[v]
+    // holds pixels 4v..4v+3, each its 16 channels.
+    const __m512i a = _mm512_unpacklo_epi32(quads[0], quads[1]);
+    const __m512i b = _mm512_unpackhi_epi32(quads[0], quads[1]);
+    const __m512i c = _mm512_unpacklo_epi32(quads[2], quads[3]);
+    const __m512i d = _mm512_unpackhi_epi32(quads[2], quads[3]);
+    // pixel_at[i]: pixels i, 4 + i, 8 + i and 12 + i in lanes 0..3.
+    const __m512i pixel_at[4] = {_mm512_unpacklo_epi64(a, c), _mm512_unpackhi_epi64(a, c),
+                                 _mm512_unpacklo_epi64(b, d), _mm512_unpackhi_epi64(b, d)};
+    const __m512i low01 = _mm512_shuffle_i32x4(pixel_at[0], pixel_at[1], 0x44);
+    const __m512i low23 = _mm512_shuffle_i32x4(pixel_at[2], pixel_at[3], 0x44);
+    const __m512i high01 = _mm512_shuffle_i32x4(pixel_at[0], pixel_at[1], 0xEE);
+    const __m512i high23 = _mm512_shuffle_i32x4(pixel_at[2], pixel_at[3], 0xEE);
+    const __m512i pixels[4] = {
+        _mm512_shuffle_i32x4(low01, low23, 0x88), _mm512_shuffle_i32x4(low01, low23, 0xDD),
+        _mm512_shuffle_i32x4(high01, high23, 0x88), _mm512_shuffle_i32x4(high01, high23, 0xDD)};
+    StoreStemPixels(pixels, p.out_c, count, output + int64_t{m} * p.out_c);
+    m += count;
+    x += count;
+    if (x == p.out_w) {
+      x = 0;
+      if (++y == p.out_h) {
+        y = 0;
+        ++n;
+      }
+    }
+  }
+}
+
+template <bool kClampAcc>
+void RunStemTiles(const Conv2DParams& p, const Shape& s, const uint8_t* block, int8_t* output,
+                  const OutputTile& tile) {
+  switch ((p.out_c + 3) / 4) {
+    case 1:
+      RunStemTiles<4, kClampAcc>(p, s, block, output, tile);
+      return;
+    case 2:
+      RunStemTiles<8, kClampAcc>(p, s, block, output, tile);
+      return;
+    case 3:
+      RunStemTiles<12, kClampAcc>(p, s, block, output, tile);
+      return;
+    default:
+      RunStemTiles<16, kClampAcc>(p, s, block, output, tile);
+      return;
+  }
+}
+
+// The kernel; vbmi: the CPU has AVX-512 VBMI, and image stems run RunStemTiles.
+void Conv2D(const Conv2DParams& p, const int8_t* input, const void* packed_weights,
+            const int32_t* bias, int8_t* output, const OutputTile& tile, bool vbmi) {
   if (Gemm16c4VnniRunsAvx2(p)) {
     qs8_conv2d_4x16__avx2(p, input, packed_weights, bias, output, tile);
     return;
@@ -923,12 +1134,21 @@ void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
         return;
     }
   }
+  // Pointwise int8 tiles and stem tiles skip the accumulator clamp where no
+  // multiplier reaches 1: their short K leaves the epilogue most of the work
+  // (56x56x24->144: 8% faster). Other tiles keep it rather than double the code.
+  bool multiplier_reaches_one = false;
+  for (int c = 0; c < p.out_c; ++c) multiplier_reaches_one |= p.requant.shift[c] < 31;
+  if (vbmi && RunsStem(p, pointwise)) {
+    if (multiplier_reaches_one) {
+      RunStemTiles<true>(p, s, packed, output, tile);
+    } else {
+      RunStemTiles<false>(p, s, packed, output, tile);
+    }
+    return;
+  }
   const bool int4 = p.weight_type == WeightType::kInt4;
-  // Pointwise int8 tiles skip the accumulator clamp where no multiplier reaches 1:
-  // their short K leaves the epilogue most of the work (56x56x24->144: 8% faster).
-  // Other tiles keep it rather than double the code.
-  bool clamp_acc = int4 || !pointwise;
-  for (int c = 0; c < p.out_c && !clamp_acc; ++c) clamp_acc = p.requant.shift[c] < 31;
+  const bool clamp_acc = int4 || !pointwise || multiplier_reaches_one;
   const TileSet& tiles = int4         ? (pointwise ? kTiles<true, true> : kTiles<true, false>)
                          : !pointwise ? kTiles<false, false>
                          : clamp_acc  ? kTiles<false, true>
@@ -1046,6 +1266,20 @@ void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
       }
     }
   }
+}
+
+}  // namespace
+
+void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
+                                   const void* packed_weights, const int32_t* bias, int8_t* output,
+                                   const OutputTile& tile) {
+  Conv2D(p, input, packed_weights, bias, output, tile, false);
+}
+
+void qs8_conv2d_6x16c4__avx512vbmi(const Conv2DParams& p, const int8_t* input,
+                                   const void* packed_weights, const int32_t* bias, int8_t* output,
+                                   const OutputTile& tile) {
+  Conv2D(p, input, packed_weights, bias, output, tile, true);
 }
 
 }  // namespace qrt::kernels

@@ -20,6 +20,7 @@ struct CpuFeatures {
   bool avx2 = false;         // AVX2 with OS support for YMM state
   bool avx512_vnni = false;  // AVX-512 F/CD/DQ/BW/VL/VNNI with OS support for ZMM state
   bool avx512_vbmi = false;  // and AVX-512 VBMI (vpermi2b): the avx512vnni path's lookup
+                             // and image-stem convolution
   bool neon = false;         // Armv8 Advanced SIMD
   bool neon_dot = false;     // Armv8.2 SDOT/UDOT
 };
