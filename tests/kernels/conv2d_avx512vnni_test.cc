@@ -214,6 +214,36 @@ TEST_CASE("VNNI pointwise convolution (1x1, stride 1, no padding) over channel c
   }
 }
 
+// The ranges of DrawWindowedShape.
+struct WindowedRanges {
+  std::vector<int> kernel_h;  // drawn from
+  int max_kernel_w;           // a quarter of the shapes, else square
+  int max_stride;
+  int max_in_c, max_out_c;
+  int min_image, max_image;
+  WeightType type;
+};
+
+// A one-group shape with padding: kernel_h from r.kernel_h, a quarter of the
+// shapes another width, strides from 1 to r.max_stride, dilations 1 (a quarter 2),
+// channels and image sizes in r's ranges.
+ConvShape DrawWindowedShape(Rng& rng, const WindowedRanges& r) {
+  ConvShape s{};
+  s.kernel_h = rng.Pick<int>(r.kernel_h);
+  s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, r.max_kernel_w)) : s.kernel_h;
+  s.stride_h = static_cast<int>(rng.Int(1, r.max_stride));
+  s.stride_w = static_cast<int>(rng.Int(1, r.max_stride));
+  s.dilation_h = rng.Int(0, 3) == 0 ? 2 : 1;
+  s.dilation_w = rng.Int(0, 3) == 0 ? 2 : 1;
+  s.groups = 1;
+  s.group_in_c = static_cast<int>(rng.Int(1, r.max_in_c));
+  s.group_out_c = static_cast<int>(rng.Int(1, r.max_out_c));
+  s.min_image = r.min_image;
+  s.max_image = r.max_image;
+  s.type = r.type;
+  return s;
+}
+
 TEST_CASE("VNNI convolution over padded images of many tiles") {
   if (!VnniRunnable()) {
     MESSAGE(kSkipMessage);
@@ -227,19 +257,7 @@ TEST_CASE("VNNI convolution over padded images of many tiles") {
     for (int i = 0; i < 16; ++i) {
       ++seed;
       Rng rng(seed);
-      ConvShape s{};
-      s.kernel_h = rng.Int(0, 3) == 0 ? 5 : 3;
-      s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 5)) : s.kernel_h;
-      s.stride_h = static_cast<int>(rng.Int(1, 2));
-      s.stride_w = static_cast<int>(rng.Int(1, 2));
-      s.dilation_h = rng.Int(0, 3) == 0 ? 2 : 1;
-      s.dilation_w = rng.Int(0, 3) == 0 ? 2 : 1;
-      s.groups = 1;
-      s.group_in_c = static_cast<int>(rng.Int(1, 20));
-      s.group_out_c = static_cast<int>(rng.Int(1, 80));
-      s.min_image = 12;
-      s.max_image = 24;
-      s.type = type;
+      const ConvShape s = DrawWindowedShape(rng, {{3, 3, 3, 5}, 5, 2, 20, 80, 12, 24, type});
       CAPTURE(s);
       CAPTURE(seed);
       RunRandomCase(s, seed);
@@ -282,19 +300,8 @@ TEST_CASE("VNNI convolution of image stems on 16-pixel tiles (AVX-512 VBMI)") {
   for (int i = 0; i < 60; ++i) {
     ++seed;
     Rng rng(seed);
-    ConvShape s{};
-    s.kernel_h = static_cast<int>(rng.Pick<int>({1, 3, 3, 5, 7}));
-    s.kernel_w = rng.Int(0, 3) == 0 ? static_cast<int>(rng.Int(1, 7)) : s.kernel_h;
-    s.stride_h = static_cast<int>(rng.Int(1, 3));
-    s.stride_w = static_cast<int>(rng.Int(1, 3));
-    s.dilation_h = rng.Int(0, 3) == 0 ? 2 : 1;
-    s.dilation_w = rng.Int(0, 3) == 0 ? 2 : 1;
-    s.groups = 1;
-    s.group_in_c = static_cast<int>(rng.Int(1, 4));
-    s.group_out_c = static_cast<int>(rng.Int(1, 16));
-    s.min_image = 8;
-    s.max_image = 40;
-    s.type = WeightType::kInt8;
+    const ConvShape s =
+        DrawWindowedShape(rng, {{1, 3, 3, 5, 7}, 7, 3, 4, 16, 8, 40, WeightType::kInt8});
     CAPTURE(s);
     CAPTURE(seed);
     RunRandomCase(s, seed);
