@@ -33,8 +33,7 @@ kernels::FullyConnectedParams Gemm(int m, int k, int n, kernels::WeightType type
   return p;
 }
 
-// Batch 1, stride 1, "same" padding.
-// A "same"-padded convolution of a size x size image: stride 1 keeps the size,
+// A batch-1 "same"-padded convolution of a size x size image: stride 1 keeps the size,
 // stride 2 halves it (rounding up).
 kernels::Conv2DParams Conv(int size, int in_c, int out_c, int kernel, int groups, int stride) {
   kernels::Conv2DParams p{};

@@ -61,7 +61,7 @@ TileGrid SplitOutput(const Conv2DParams& p, int channel_block, int num_threads) 
   const bool depthwise = p.groups > 1 && in_c_per_group == 1;
   const int64_t depth =
       int64_t{p.kernel_h} * p.kernel_w * in_c_per_group * (depthwise ? kDepthwiseCostMacs : 1);
-  const int row_unit = depthwise ? 2 * p.out_w : kTileRowAlign;
+  const int row_unit = depthwise && p.out_w <= INT32_MAX / 2 ? 2 * p.out_w : kTileRowAlign;
   return SplitOutput(whole.m_end, whole.n_end, depth, channel_block, num_threads, row_unit);
 }
 

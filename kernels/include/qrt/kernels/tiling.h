@@ -26,18 +26,19 @@
 //   claimed). Long qrt-bench runs alone on an idle machine favour 2^17 (0.152 against
 //   0.172 ms): the split pays only while the second thread is already awake.
 //   A depthwise multiply-accumulate counts as kDepthwiseCostMacs: the depthwise
-//   kernels run at a fifth to a quarter of the dense kernels' GOP/s. Counted as dense work, the
-//   14x14x576 3x3 depthwise benchmark (just under 2^20 MACs, 9 us) stayed whole, and 2 threads ran
-//   it no faster than 1. Depthwise kernels compute two whole output rows at a time, which share
-//   their input rows, so their M cuts fall between pairs of rows: cut every kTileRowAlign pixels,
-//   56x56x144 fell into tiles of 7 rows, one of them computed alone, and 2 threads ran it 13%
-//   slower.
+//   kernels run at a fifth to a quarter of the dense kernels' GOP/s. Counted as
+//   dense work, the 14x14x576 3x3 depthwise benchmark (just under 2^20 MACs, 9 us)
+//   stayed whole, and 2 threads ran it no faster than 1. Depthwise kernels compute
+//   two whole output rows at a time, which share their input rows, so their M cuts
+//   fall between pairs of rows: cut every kTileRowAlign pixels, 56x56x144 fell into
+//   tiles of 7 rows, one of them computed alone, and 2 threads ran it 13% slower.
 // - Otherwise there are up to kTilesPerThread tiles per thread, rounded down to a
 //   multiple of the thread count, the units dealt out as evenly as possible (tile
-//   sizes differ by at most one unit, the smaller tiles first). Threads claim tiles dynamically, so
-//   with a few tiles each, a thread that is preempted or wakes late holds up at most one small tile
-//   while the others take the rest; for the shapes worth splitting the extra re-reading is of
-//   operands that stay in cache.
+//   sizes differ by at most one unit, the smaller tiles first: PartBegin). Threads
+//   claim tiles dynamically, so with a few tiles each, a thread that is preempted or
+//   wakes late holds up at most one small tile while the others take the rest; for
+//   the shapes worth splitting the extra re-reading is of operands that stay in
+//   cache.
 // The split depends only on the shape and the thread count, and any split gives
 // the same bytes (params.h), so results do not depend on the thread count.
 #pragma once
@@ -60,7 +61,7 @@ inline constexpr int64_t kDepthwiseCostMacs = 4;
 // up, and the last unit, often partial (the channels past the last whole block),
 // lands in a larger part. (Sizes alternating 3, 4, 3, 4 units gave one of 2
 // threads every larger tile of a depthwise convolution, 16 units against 12; the
-// larger parts first left 1x2048x1000's half-block last in a smaller tile, 6%
+// larger parts first left 1x2048x1000's half-block last in a smaller tile, 5%
 // slower on 2 threads.)
 inline int64_t PartBegin(int64_t units, int64_t part, int64_t parts) {
   const int64_t smaller = parts - units % parts;
