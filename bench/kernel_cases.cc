@@ -126,7 +126,7 @@ double OpsPerRun(const CaseParams& params) {
 
 bool IsDepthwise(const CaseParams& params) {
   const auto* conv = std::get_if<kernels::Conv2DParams>(&params);
-  return conv != nullptr && conv->groups == conv->in_c && conv->groups == conv->out_c;
+  return conv != nullptr && kernels::IsDepthwise(*conv);
 }
 
 int64_t InputElements(const CaseParams& params) {

@@ -57,10 +57,10 @@ TileGrid SplitOutput(const FullyConnectedParams& p, int channel_block, int num_t
 
 TileGrid SplitOutput(const Conv2DParams& p, int channel_block, int num_threads) {
   const OutputTile whole = WholeOutput(p);
-  const int in_c_per_group = p.groups > 0 ? p.in_c / p.groups : p.in_c;
-  const bool depthwise = p.groups > 1 && in_c_per_group == 1;
-  const int64_t depth =
-      int64_t{p.kernel_h} * p.kernel_w * in_c_per_group * (depthwise ? kDepthwiseCostMacs : 1);
+  const bool depthwise = IsDepthwise(p);
+  const int64_t depth = int64_t{p.kernel_h} * p.kernel_w *
+                        (p.groups > 0 ? p.in_c / p.groups : p.in_c) *
+                        (depthwise ? kDepthwiseCostMacs : 1);
   const int row_unit = depthwise && p.out_w <= INT32_MAX / 2 ? 2 * p.out_w : kTileRowAlign;
   return SplitOutput(whole.m_end, whole.n_end, depth, channel_block, num_threads, row_unit);
 }

@@ -47,9 +47,8 @@ Status PrepareConv2D(const PrepareContext& ctx, std::unique_ptr<OpKernel>* kerne
   p.weight_type = ToWeightType(weights.type);
   p.requant = ToChannelRequant(ctx.requant);
   p.clamp = ToClamp(*o.clamp());
-  const bool depthwise = p.groups == p.in_c && p.out_c == p.in_c;
   return GemmOp<kernels::Conv2DParams, kernels::Conv2DFn>::Make(
-      ctx, p, depthwise ? ctx.kernels.depthwise_conv2d : ctx.kernels.conv2d, kernel);
+      ctx, p, kernels::IsDepthwise(p) ? ctx.kernels.depthwise_conv2d : ctx.kernels.conv2d, kernel);
 }
 
 }  // namespace qrt::internal

@@ -89,6 +89,10 @@ inline OutputTile WholeOutput(const Conv2DParams& p) {
   return {0, p.batch * p.out_h * p.out_w, 0, p.out_c};
 }
 
+// A depthwise convolution (one input and one output channel per group): what the
+// depthwise kernels (dispatch.h: depthwise_conv2d) run rather than conv2d.
+inline bool IsDepthwise(const Conv2DParams& p) { return p.groups == p.in_c && p.out_c == p.in_c; }
+
 // Numpy-style broadcast of two operands of rank `rank` (shapes padded on the
 // left with 1s to the same rank) to out_shape.
 struct BroadcastShapes {
