@@ -80,12 +80,15 @@ std::vector<KernelCase> DefaultCases() {
   };
   // Issue 4's shapes, then two narrow pointwise ones (at most 4 output channels:
   // a detector's output head, the tap rows of a transposed convolution to 1
-  // channel) and three image stems (the PP-OCR detector's first layer,
-  // MobileNet's and ResNet's).
+  // channel), three image stems (the PP-OCR detector's first layer,
+  // MobileNet's and ResNet's), the detector's two costliest layers (3x3, 96 -> 24
+  // channels: a 16-channel block and a pair block) and the same with 16 output
+  // channels (one-block tiles).
   constexpr ConvDims kConvs[] = {{56, 64, 64, 3, 1},   {56, 64, 256, 1, 1}, {28, 128, 128, 3, 1},
                                  {14, 256, 256, 3, 1}, {7, 512, 512, 3, 1}, {56, 24, 144, 1, 1},
                                  {160, 24, 2, 1, 1},   {56, 256, 4, 1, 1},  {640, 3, 16, 3, 2},
-                                 {224, 3, 32, 3, 2},   {224, 3, 64, 7, 2}};
+                                 {224, 3, 32, 3, 2},   {224, 3, 64, 7, 2},  {160, 96, 24, 3, 1},
+                                 {160, 96, 16, 3, 1}};
   struct DepthwiseDims {
     int size, channels;
   };
