@@ -12,7 +12,7 @@
 // cross the left and right edges by column and skips kernel positions outside the
 // input). Where the CPU also has AVX-512 VBMI, every case runs both entry points:
 // qs8_conv2d_6x16c4__avx512vnni and the dispatch table's
-// qs8_conv2d_6x16c4__avx512vbmi, whose image stems (at most 4 input and 16
+// qs8_conv2d_6x16c4__avx512vbmi, whose image stems (at most 4 input and 64
 // output channels) take 16-pixel tiles of their own, swept over kernels,
 // strides, dilations, padding and images of many tiles. Where the path was not
 // built or the CPU lacks it the sweeps report a skip, but the last test case fails
@@ -66,8 +66,9 @@ int g_stem_runs[2] = {};
 // tile ending there takes it), [pointwise].
 int g_pair_runs[2] = {};
 // Runs of qs8_conv2d_6x16c4__avx512vbmi on cases it takes its stem tiles for,
-// [some multiplier reaches 1: the tiles clamp their accumulators].
-int g_vbmi_stem_runs[2] = {};
+// [some multiplier reaches 1: the tiles clamp their accumulators][more than one
+// channel block].
+int g_vbmi_stem_runs[2][2] = {};
 
 bool VnniRunnable() {
   return kVnniBuilt && kernels::CpuSupports(kernels::DetectCpuFeatures(), Isa::kAvx512Vnni);
@@ -97,7 +98,7 @@ bool TakesStemTiles(const Conv2DParams& p, bool pointwise) {
   const int64_t span =
       (15 * int64_t{p.stride_w} + int64_t{p.kernel_w - 1} * p.dilation_w + 1) * p.in_c;
   return CpuHasVbmi() && !pointwise && p.groups == 1 && p.weight_type == WeightType::kInt8 &&
-         p.in_c <= 4 && p.out_c <= 16 && span <= 128 && p.kernel_h * p.kernel_w <= 49;
+         p.in_c <= 4 && p.out_c <= 64 && span <= 128 && p.kernel_h * p.kernel_w <= 49;
 }
 
 // The number of kernel runs (ExpectGemmMatchesReference) of a random case of shape
@@ -121,7 +122,7 @@ int RunRandomCase(const ConvShape& s, uint64_t seed) {
   if (TakesStemTiles(p, pointwise)) {
     const bool clamp = std::any_of(p.requant.shift, p.requant.shift + p.out_c,
                                    [](int32_t shift) { return shift < 31; });
-    g_vbmi_stem_runs[clamp] += runs;
+    g_vbmi_stem_runs[clamp][p.out_c > 16] += runs;
   }
   g_vnni_runs[int4][pointwise][tall] += runs;
   const int k = s.kernel_h * s.kernel_w * s.group_in_c;
@@ -292,16 +293,16 @@ TEST_CASE("VNNI convolution of image stems on 16-pixel tiles (AVX-512 VBMI)") {
     return;
   }
   if (!CpuHasVbmi()) MESSAGE("the CPU has no AVX-512 VBMI: its stem tiles are not tested");
-  // in_c 1-4 and out_c 1-16 (the stem tiles' range), kernels 1x1 (strided or
+  // in_c 1-4 and out_c 1-64 (the stem tiles' range), kernels 1x1 (strided or
   // padded: not pointwise) to 7x7 and non-square, strides 1-3, dilations 1-2,
   // images up to 40 wide: rows of several 16-pixel tiles, windows across the
   // left and right edges, tiles cut by the output tile's bounds.
   uint64_t seed = 16000;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < 80; ++i) {
     ++seed;
     Rng rng(seed);
-    const ConvShape s =
-        DrawWindowedShape(rng, {{1, 3, 3, 5, 7}, 7, 3, 4, 16, 8, 40, WeightType::kInt8});
+    const ConvShape s = DrawWindowedShape(
+        rng, {{1, 3, 3, 5, 7}, 7, 3, 4, i % 2 == 0 ? 16 : 64, 8, 40, WeightType::kInt8});
     CAPTURE(s);
     CAPTURE(seed);
     RunRandomCase(s, seed);
@@ -330,8 +331,13 @@ TEST_CASE("The VNNI convolution kernel ran wherever it was built and the CPU has
   CHECK(g_pair_runs[0] > 0);
   CHECK(g_pair_runs[1] > 0);
   if (CpuHasVbmi()) {
-    CHECK(g_vbmi_stem_runs[0] > 0);
-    CHECK(g_vbmi_stem_runs[1] > 0);
+    for (const int clamp : {0, 1}) {
+      for (const int blocks : {0, 1}) {
+        CAPTURE(clamp);
+        CAPTURE(blocks);
+        CHECK(g_vbmi_stem_runs[clamp][blocks] > 0);
+      }
+    }
   }
 }
 
