@@ -20,7 +20,7 @@ void qs8_conv2d_6x16c4__avx512vnni(const Conv2DParams& p, const int8_t* input,
                                    const OutputTile& tile);
 
 // The same kernel and packing for CPUs that also have AVX-512 VBMI (only called
-// there): image stems (at most 4 input channels and 16 output channels) run
+// there): image stems (at most 4 input channels and 64 output channels) run
 // tiles of 16 pixels of an output row in the lanes, each kernel row's input
 // bytes picked per kernel position with vpermi2b.
 void qs8_conv2d_6x16c4__avx512vbmi(const Conv2DParams& p, const int8_t* input,
