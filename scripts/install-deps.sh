@@ -14,10 +14,11 @@ packages=(
   libxsimd-dev                              # kernels: portable SIMD (header-only in libqrt)
   libstb-dev                                # converter calibration: PNG/JPEG decoding (stb_image.h)
   libdnnl-dev libonnx-dev libprotobuf-dev protobuf-compiler  # qrt-convert: float reference, ONNX import
+  ocl-icd-opencl-dev  # only a Recommends of libdnnl-dev, but its CMake config requires OpenCL
 )
 
 if [ "${1:-}" = "--models" ]; then
-  packages+=(python3-pil fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
+  packages+=(python3-pil python3-onnx fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
              fonts-wqy-microhei fonts-arphic-uming)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 elif [ $# -gt 0 ]; then
