@@ -67,6 +67,7 @@ AccumulatorRange ClampedAccumulatorRange(Dyadic d, int32_t zero_point, OutputCla
 void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t* bias, int n0,
                uint8_t* block) {
   const bool int4 = w.p.weight_type == WeightType::kInt4;
+  const int32_t low_bias = Gemm16c4VnniBiasesLowNibbles(w.p) ? 8 : 0;
   int32_t folded_bias[kGemm16c4Nr];
   int32_t accumulator_lo[kGemm16c4Nr];
   int32_t accumulator_hi[kGemm16c4Nr];
@@ -89,7 +90,7 @@ void PackBlock(const Gemm16c4Geometry& geo, const GroupWeights& w, const int32_t
             const int32_t lo = w.At(n, s, 8 * q + t);
             const int32_t hi = w.At(n, s, 8 * q + 4 + t);
             sum_w += lo + hi;
-            bytes[t] = static_cast<uint8_t>((lo & 0x0F) | (hi & 0x0F) << 4);
+            bytes[t] = static_cast<uint8_t>(((lo + low_bias) & 0x0F) | (hi & 0x0F) << 4);
           } else {
             const int32_t v = w.At(n, s, 4 * q + t);
             sum_w += v;
@@ -149,6 +150,13 @@ Gemm16c4Geometry GeometryGemm16c4Vnni(const Conv2DParams& p) {
 bool Gemm16c4VnniRunsAvx2(const Conv2DParams& p) {
   return p.weight_type == WeightType::kInt4 &&
          int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) > kGemm16c4MaxInt4K;
+}
+
+bool Gemm16c4VnniBiasesLowNibbles(const Conv2DParams& p) {
+  return p.weight_type == WeightType::kInt4 && !Gemm16c4VnniRunsAvx2(p) && p.kernel_h == 1 &&
+         p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
+         p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w &&
+         int64_t{p.batch} * p.out_h * p.out_w <= kGemm16c4MaxBiasedLowPixels;
 }
 
 size_t PackedSizeGemm16c4Vnni(const Conv2DParams& p) {

@@ -16,6 +16,8 @@
 //                          int8: byte 4j + t of group q = w[n(j), ky, kx, 4q + t]
 //                          int4: byte 4j + t of group q = (w[n(j), ky, kx, 8q + t] & 15)
 //                                             | (w[n(j), ky, kx, 8q + 4 + t] & 15) << 4
+//                          (Gemm16c4VnniBiasesLowNibbles: the low nibble
+//                          w[n(j), ky, kx, 8q + t] + 8 instead)
 //   int32 position_bias[kernel_h * kernel_w][16]
 //                          (zx + 128) * sum_i w[n, ky, kx, i]   (mod 2^32), per
 //                          kernel position: what the position adds to the
@@ -65,7 +67,11 @@
 // i = 8q..8q+3, the high nibbles 8q+4..8q+7; the kernel unpacks them into the
 // high half of each byte (a 16-bit shift left plus an AND for the low nibbles, an
 // AND alone for the high ones), which are the weights times 16 as int8, and
-// divides its sums by 16. int4 convolutions with more than kGemm16c4MaxInt4K
+// divides its sums by 16. Where Gemm16c4VnniBiasesLowNibbles, the low nibbles
+// hold the weights plus 8 (0..15) instead, which an AND alone gives as u8; the
+// kernel then subtracts 8 times the sum of their activations (weights past the
+// input channels are 0 there too: low nibbles 8). int4 convolutions with more
+// than kGemm16c4MaxInt4K
 // weights per output channel, whose sums times 16 could leave int32, are packed
 // and run as the AVX2 path's (Gemm16c4VnniRunsAvx2).
 #pragma once
@@ -109,6 +115,15 @@ inline constexpr int64_t kGemm16c4MaxInt4K = 65536;
 // kGemm16c4MaxInt4K: the functions below then pack for the AVX2 kernel
 // (pack/gemm_8c_avx2.h), which qs8_conv2d_6x16c4__avx512vnni runs on them.
 bool Gemm16c4VnniRunsAvx2(const Conv2DParams& p);
+
+// The most pixels (batch x out_h x out_w) of an int4 pointwise convolution (1x1,
+// stride 1, no padding; fully connected: rows) packed with biased low nibbles.
+inline constexpr int kGemm16c4MaxBiasedLowPixels = 2;
+
+// True for int4 pointwise convolutions of at most kGemm16c4MaxBiasedLowPixels
+// pixels (an M = 1 GEMM) that the VNNI kernel runs: their low nibbles are packed
+// biased by 8, for tiles that unpack them with one instruction fewer.
+bool Gemm16c4VnniBiasesLowNibbles(const Conv2DParams& p);
 
 size_t PackedSizeGemm16c4Vnni(const Conv2DParams& p);
 size_t PackedSizeGemm16c4Vnni(const FullyConnectedParams& p);

@@ -16,9 +16,13 @@
 // int4 weights are unpacked in registers: an AND (after a 16-bit shift left for
 // the low nibbles) gives each nibble's c4 group as the weights times 16, whose
 // sums RunTile divides by 16 (exact: multiples of 16 inside int32 for the K the
-// packing allows, pack/gemm_16c4_vnni.h). Tiles of 1 or 2 pixels add the high
-// nibbles' products into accumulators of their own: with only 4-8 accumulators,
-// two dependent vpdpbusd per group and accumulator bound the loop. The code
+// packing allows, pack/gemm_16c4_vnni.h). Pointwise layers of 1 or 2 pixels (an
+// M = 1 GEMM) are packed with their low nibbles biased by 8 (kSplit): their tiles
+// take the low nibbles with an AND alone, as the weights plus 8, and subtract what
+// the 8s add (BiasedLowProducts), and they add the high nibbles' products into
+// accumulators of their own. One vector instruction fewer per 64 weight bytes is
+// what bounds their loop on Zen 4, whose 512-bit instructions each take two of its
+// four 256-bit pipes for a cycle. The code
 // is written as fully unrolled straight lines (Unroll) because GCC keeps
 // loop-indexed __m512i arrays in memory, which halves the vpdpbusd rate.
 // A last block of at most 8 channels runs as a pair block, two pixels per
@@ -232,10 +236,11 @@ template <int kRows, int kBlocks, bool kPair, class Activation>
 
 // Weight group q of every block times the activations of every row;
 // activation(r, half) gives row r's u8 dword for the first (int4: or second) c4
-// group. int4: the low nibbles are the first c4 group, the high nibbles the
-// second, whose products (times 16) go to acc_high (acc itself, or accumulators
-// of their own).
-template <int kRows, int kBlocks, bool kInt4, bool kPair, class Activation>
+// group. int4: the low nibbles are the first c4 group, whose products go to acc
+// (times 16, or kSplit: the weights plus 8, times 1), the high nibbles the second,
+// whose products (times 16) go to acc_high (acc itself, or kSplit: accumulators of
+// their own).
+template <int kRows, int kBlocks, bool kInt4, bool kSplit, bool kPair, class Activation>
 [[gnu::always_inline]] inline void AccumulateGroup(Int32x16 (&acc)[kRows][kBlocks],
                                                    Int32x16 (&acc_high)[kRows][kBlocks],
                                                    const uint8_t* const (&weights)[kBlocks], int q,
@@ -249,11 +254,12 @@ template <int kRows, int kBlocks, bool kInt4, bool kPair, class Activation>
   if constexpr (kPair) w[kBlocks - 1] = _mm512_shuffle_epi32(w[kBlocks - 1], _MM_PERM_CCAA);
   const auto first = [&](int r) { return activation(r, 0); };
   if constexpr (kInt4) {
-    const __m512i nibble = _mm512_set1_epi8(static_cast<char>(0xF0));
+    const __m512i high_nibbles = _mm512_set1_epi8(static_cast<char>(0xF0));
     __m512i high[kBlocks];
     Unroll<kBlocks>([&](auto b) {
-      high[b] = _mm512_and_si512(w[b], nibble);
-      w[b] = _mm512_and_si512(_mm512_slli_epi16(w[b], 4), nibble);
+      high[b] = _mm512_and_si512(w[b], high_nibbles);
+      w[b] = kSplit ? _mm512_and_si512(w[b], _mm512_set1_epi8(0x0F))
+                    : _mm512_and_si512(_mm512_slli_epi16(w[b], 4), high_nibbles);
     });
     Dot<kRows, kBlocks, false>(acc, first, w);
     Dot<kRows, kBlocks, false>(
@@ -263,23 +269,57 @@ template <int kRows, int kBlocks, bool kInt4, bool kPair, class Activation>
   }
 }
 
+// What the low nibbles' bias of 8 adds to the products of `groups` int4 groups
+// of 8 input bytes at x (8 x the sum of u = x ^ 0x80 over bytes 0..3 of each
+// group), in int32 lanes to be summed. Only the first read_bytes bytes are read;
+// the others count as x = 0, as the masked load of a partial group reads them.
+Int32x16 BiasedLowProducts(const int8_t* x, int groups, int read_bytes) {
+  const __m512i eights = _mm512_set1_epi64(0x08080808);
+  const __m512i to_unsigned = _mm512_set1_epi32(kToUnsigned);
+  // Four chains: one would wait on vpdpbusd's latency (5% of an M = 1 GEMM).
+  Int32x16 sum[4] = {};
+  const auto add = [&](int c, const int8_t* bytes) {
+    sum[c] = DotAdd(sum[c], _mm512_xor_si512(_mm512_loadu_si512(bytes), to_unsigned), eights);
+  };
+  int i = 0;
+  for (; i + 256 <= read_bytes; i += 256) Unroll<4>([&](auto c) { add(c, x + i + 64 * c); });
+  for (; i + 64 <= read_bytes; i += 64) add(0, x + i);
+  if (i < 8 * groups) {
+    const __m512i u =
+        _mm512_xor_si512(_mm512_maskz_loadu_epi8(LowBits(read_bytes - i), x + i), to_unsigned);
+    sum[0] = DotAdd(sum[0], u, _mm512_maskz_mov_epi8(LowBits(8 * groups - i), eights));
+  }
+  return (sum[0] + sum[1]) + (sum[2] + sum[3]);
+}
+
 // One kernel position: the segment of in_c / groups input bytes that each row
 // reads at a[r], against the weights of the segment, whose whole groups are
 // full_groups (s.full_groups, or more where segments that follow each other in
 // the input and in the weights run as one). kWholeTail: the segment has a partial
 // last group, read whole like the others (every row may read its segment_groups
-// groups).
-template <int kRows, int kBlocks, bool kInt4, bool kPair, bool kWholeTail>
+// groups). kSplit: low_bias[r] adds what the low nibbles' bias added to row r's
+// products.
+template <int kRows, int kBlocks, bool kInt4, bool kSplit, bool kPair, bool kWholeTail>
 [[gnu::always_inline]] inline void AccumulateSegment(Int32x16 (&acc)[kRows][kBlocks],
                                                      Int32x16 (&acc_high)[kRows][kBlocks],
+                                                     Int32x16 (&low_bias)[kRows],
                                                      const int8_t* const (&a)[kRows],
                                                      const uint8_t* const (&weights)[kBlocks],
                                                      const Shape& s, int full_groups) {
   constexpr int kGroupBytes = kInt4 ? 8 : 4;
+  if constexpr (kSplit) {
+    const int tail_bytes = kWholeTail ? kGroupBytes : s.tail_bytes;
+    Unroll<kRows>([&](auto r) {
+      low_bias[r] += BiasedLowProducts(a[r], full_groups, full_groups * kGroupBytes);
+      if (tail_bytes != 0) {
+        low_bias[r] += BiasedLowProducts(a[r] + s.full_groups * kGroupBytes, 1, tail_bytes);
+      }
+    });
+  }
   // The partial last group first: after the loop, GCC's register allocator
   // shuffles the accumulators through copies inside the loop.
   if constexpr (kWholeTail) {
-    AccumulateGroup<kRows, kBlocks, kInt4, kPair>(
+    AccumulateGroup<kRows, kBlocks, kInt4, kSplit, kPair>(
         acc, acc_high, weights, s.full_groups, [&](int r, int half) {
           return BroadcastUnsigned(a[r] + s.full_groups * kGroupBytes + 4 * half);
         });
@@ -291,16 +331,16 @@ template <int kRows, int kBlocks, bool kInt4, bool kPair, bool kWholeTail>
     __m128i tail[kRows];
     Unroll<kRows>(
         [&](auto r) { tail[r] = _mm_maskz_loadu_epi8(mask, a[r] + s.full_groups * kGroupBytes); });
-    AccumulateGroup<kRows, kBlocks, kInt4, kPair>(
+    AccumulateGroup<kRows, kBlocks, kInt4, kSplit, kPair>(
         acc, acc_high, weights, s.full_groups, [&](int r, int half) {
           const __m128i dword = half == 0 ? tail[r] : _mm_srli_si128(tail[r], 4);
           return _mm512_xor_si512(_mm512_broadcastd_epi32(dword), _mm512_set1_epi32(kToUnsigned));
         });
   }
   for (int q = 0; q < full_groups; ++q) {
-    AccumulateGroup<kRows, kBlocks, kInt4, kPair>(acc, acc_high, weights, q, [&](int r, int half) {
-      return BroadcastUnsigned(a[r] + q * kGroupBytes + 4 * half);
-    });
+    AccumulateGroup<kRows, kBlocks, kInt4, kSplit, kPair>(
+        acc, acc_high, weights, q,
+        [&](int r, int half) { return BroadcastUnsigned(a[r] + q * kGroupBytes + 4 * half); });
   }
 }
 
@@ -417,15 +457,16 @@ __m512i SkippingBias(const uint8_t* block, const PositionBox& box, const Shape& 
 // computes them for two pixels at once: its weights copied into the odd lanes, pixel r's
 // activations in the even lanes and pixel r + 1's in the odd ones, one accumulator per two rows, a
 // quarter of a 2-block tile's vpdpbusd saved; PairRequant then rescales both pixels' channels.
-template <int kRows, int kBlocks, bool kInt4, bool kPointwise, bool kWholeTail, bool kPair,
-          bool kClampAcc>
+template <int kRows, int kBlocks, bool kInt4, bool kSplit, bool kPointwise, bool kWholeTail,
+          bool kPair, bool kClampAcc>
 void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
   // int8: acc starts at the block's bias. int4: acc (and acc_split, which takes
-  // the high nibbles' products in tiles of 1-2 pixels) starts at 0 and sums the
-  // products times 16; the bias joins after the division.
+  // the high nibbles' products where kSplit) starts at 0 and sums the
+  // products times 16 (or the low nibbles' products with their bias, times 1);
+  // the bias joins after the division.
   Int32x16 acc[kRows][kBlocks];
   Int32x16 acc_split[kRows][kBlocks];
-  constexpr bool kSplit = kInt4 && kRows <= 2;
+  Int32x16 low_bias[kRows] = {};
   auto& acc_high = [&]() -> auto& {
     if constexpr (kSplit) {
       return acc_split;
@@ -454,8 +495,8 @@ void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
   if constexpr (kPointwise) {
     const int8_t* a[kRows];
     Unroll<kRows>([&](auto r) { a[r] = s.input + (windows[0].offset + r * s.pixel_bytes); });
-    AccumulateSegment<kRows, kBlocks, kInt4, kPair, false>(acc, acc_high, a, weights, s,
-                                                           s.full_groups);
+    AccumulateSegment<kRows, kBlocks, kInt4, kSplit, kPair, false>(acc, acc_high, low_bias, a,
+                                                                   weights, s, s.full_groups);
   } else {
     const size_t segment_bytes = static_cast<size_t>(s.segment_groups) * kGemm16c4GroupBytes;
     const PositionBox& box = pixels.box;
@@ -485,8 +526,8 @@ void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
             }
             a[r] = inside ? s.input + (w.offset + step) : s.zero_row;
           });
-          AccumulateSegment<kRows, kBlocks, kInt4, kPair, kWholeTail>(
-              acc, acc_high, a, position_weights, s, full_groups);
+          AccumulateSegment<kRows, kBlocks, kInt4, kSplit, kPair, kWholeTail>(
+              acc, acc_high, low_bias, a, position_weights, s, full_groups);
         }
       }
     };
@@ -500,10 +541,15 @@ void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
   // The accumulators go through a stack buffer to the epilogue: requantizing
   // them straight from registers raises the register pressure enough that GCC
   // stops keeping them in place inside the K loop, which costs far more.
+  // kSplit: the sums are divided by 16 here.
   alignas(64) int32_t raw[kRows][kBlocks][kGemm16c4Nr];
   Unroll<kRows>([&](auto r) {
+    Int32x16 low_bias_sum{};
+    if constexpr (kSplit) {
+      low_bias_sum -= _mm512_reduce_add_epi32(reinterpret_cast<__m512i>(low_bias[r]));
+    }
     Unroll<kBlocks>([&](auto b) {
-      if constexpr (kSplit) acc[r][b] += acc_split[r][b];
+      if constexpr (kSplit) acc[r][b] += (acc_split[r][b] >> 4) + low_bias_sum;
       _mm512_store_si512(raw[r][b], reinterpret_cast<__m512i>(acc[r][b]));
     });
   });
@@ -514,7 +560,7 @@ void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
     const __m512i bias = kInt4 ? block_bias(b) : _mm512_setzero_si512();
     for (int r = 0; r < kRows; r += pair ? 2 : 1) {
       __m512i sum = _mm512_load_si512(raw[r][b]);
-      if constexpr (kInt4) sum = _mm512_add_epi32(bias, _mm512_srai_epi32(sum, 4));
+      if constexpr (kInt4) sum = _mm512_add_epi32(bias, kSplit ? sum : _mm512_srai_epi32(sum, 4));
       _mm512_store_si512(raw[r][b], Rescale16<kClampAcc>(sum, q));
     }
   }
@@ -559,16 +605,18 @@ void RunTile(const Shape& s, const ChannelTile& t, const TilePixels& pixels) {
 
 using TileFn = void (*)(const Shape&, const ChannelTile&, const TilePixels&);
 
-// Tiles<int4, pointwise, whole_tail, pair, clamp_acc>()[rows - 1][blocks - 1]; null
-// for the shapes of more than TileRows(blocks, kInt4, kPointwise) pixels, which
-// never run.
-template <bool kInt4, bool kPointwise, bool kWholeTail, bool kPair, bool kClampAcc>
+// Tiles<int4, pointwise, whole_tail, pair, clamp_acc, split>()[rows - 1][blocks - 1];
+// null for the shapes of more than TileRows(blocks, kInt4, kPointwise) pixels (kSplit:
+// more than 2, the layer's), which never run.
+template <bool kInt4, bool kPointwise, bool kWholeTail, bool kPair, bool kClampAcc, bool kSplit>
 constexpr std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> Tiles() {
   std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> tiles{};
   Unroll<kMaxTileRows>([&](auto r) {
     Unroll<kTileBlocks>([&](auto b) {
-      if constexpr (r + 1 <= TileRows(b + 1, kInt4, kPointwise, kPair)) {
-        tiles[r][b] = RunTile<r + 1, b + 1, kInt4, kPointwise, kWholeTail, kPair, kClampAcc>;
+      if constexpr (r + 1 <= (kSplit ? kGemm16c4MaxBiasedLowPixels
+                                     : TileRows(b + 1, kInt4, kPointwise, kPair))) {
+        tiles[r][b] =
+            RunTile<r + 1, b + 1, kInt4, kSplit, kPointwise, kWholeTail, kPair, kClampAcc>;
       }
     });
   });
@@ -576,8 +624,8 @@ constexpr std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows> Tiles() {
 }
 
 template <bool kInt4, bool kPointwise, bool kWholeTail = false, bool kPair = false,
-          bool kClampAcc = true>
-constexpr auto kTiles = Tiles<kInt4, kPointwise, kWholeTail, kPair, kClampAcc>();
+          bool kClampAcc = true, bool kSplit = false>
+constexpr auto kTiles = Tiles<kInt4, kPointwise, kWholeTail, kPair, kClampAcc, kSplit>();
 
 using TileSet = std::array<std::array<TileFn, kTileBlocks>, kMaxTileRows>;
 
@@ -1196,7 +1244,9 @@ void Conv2D(const Conv2DParams& p, const int8_t* input, const void* packed_weigh
   }
   const bool int4 = p.weight_type == WeightType::kInt4;
   const bool clamp_acc = int4 || !pointwise || multiplier_reaches_one();
-  const TileSet& tiles = int4         ? (pointwise ? kTiles<true, true> : kTiles<true, false>)
+  const TileSet& tiles = int4 && pointwise && Gemm16c4VnniBiasesLowNibbles(p)
+                             ? kTiles<true, true, false, false, true, true>
+                         : int4       ? (pointwise ? kTiles<true, true> : kTiles<true, false>)
                          : !pointwise ? kTiles<false, false>
                          : clamp_acc  ? kTiles<false, true>
                                       : kTiles<false, true, false, false, false>;
