@@ -307,12 +307,12 @@ template <int kRows, int kBlocks, bool kInt4, bool kSplit, bool kPair, bool kWho
                                                      const uint8_t* const (&weights)[kBlocks],
                                                      const Shape& s, int full_groups) {
   constexpr int kGroupBytes = kInt4 ? 8 : 4;
+  static_assert(!(kSplit && kWholeTail), "split tiles are pointwise");
   if constexpr (kSplit) {
-    const int tail_bytes = kWholeTail ? kGroupBytes : s.tail_bytes;
     Unroll<kRows>([&](auto r) {
       low_bias[r] += BiasedLowProducts(a[r], full_groups, full_groups * kGroupBytes);
-      if (tail_bytes != 0) {
-        low_bias[r] += BiasedLowProducts(a[r] + s.full_groups * kGroupBytes, 1, tail_bytes);
+      if (s.tail_bytes != 0) {
+        low_bias[r] += BiasedLowProducts(a[r] + s.full_groups * kGroupBytes, 1, s.tail_bytes);
       }
     });
   }
