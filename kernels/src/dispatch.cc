@@ -87,6 +87,10 @@ struct ElementwiseKernels {
 // {{fn, isa}, packed_size, pack, channel_block} (dispatch.h: GemmKernel).
 KernelTable SelectKernels(Isa max_isa) {
   KernelTable t = ReferenceTable();
+#if QRT_HAVE_AVX512VNNI || QRT_HAVE_AVX512_ELEMENTWISE
+  // The VBMI variants of the kAvx512Vnni path (AVX-512 VBMI is no part of it).
+  [[maybe_unused]] const bool vbmi = DetectCpuFeatures().avx512_vbmi;
+#endif
 #if QRT_HAVE_AVX2
   // Every x86 path at or above AVX2 (kNeon and up are another architecture).
   if (max_isa == Isa::kAvx2 || max_isa == Isa::kAvx512Vnni) {
@@ -120,7 +124,7 @@ KernelTable SelectKernels(Isa max_isa) {
                           PackDepthwiseConv2dVnni,
                           kDwVnniMaxBlock};
     t.batch_matmul = {qs8_batch_matmul_4x64c4__avx512vnni, Isa::kAvx512Vnni};
-    if (DetectCpuFeatures().avx512_vbmi) t.conv2d.fn = qs8_conv2d_6x16c4__avx512vbmi;
+    if (vbmi) t.conv2d.fn = qs8_conv2d_6x16c4__avx512vbmi;
   }
 #else
   static_cast<void>(max_isa);
@@ -166,7 +170,7 @@ KernelTable SelectKernels(Isa max_isa) {
                         qs8_average_pool2d__avx512bw, qs8_concat__avx512bw,
                         x8_resize_nearest__avx512bw, x8_lookup__avx512bw, qs8_softmax__avx512bw,
                         f32_qs8_quantize__avx512bw, qs8_f32_dequantize__avx512bw});
-    if (DetectCpuFeatures().avx512_vbmi) t.lookup.fn = x8_lookup__avx512vbmi;
+    if (vbmi) t.lookup.fn = x8_lookup__avx512vbmi;
   }
 #endif
 #if QRT_HAVE_NEON_ELEMENTWISE
