@@ -107,6 +107,31 @@ TEST_CASE("VNNI fully connected matches the reference over M x K x N remainders"
   }
 }
 
+// M = 1 and 2 with long K: int4 tiles of one or two rows (biased low nibbles) sum
+// their activations in a pass of their own, 256 bytes a step, then 64, then a
+// partial step; these K values take each of them, with and without a partial group.
+TEST_CASE("VNNI fully connected of 1-2 rows over long K") {
+  if (!VnniRunnable()) {
+    MESSAGE(kSkipMessage);
+    return;
+  }
+  uint64_t seed = 1000000;
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    for (const int rows : {1, 2}) {
+      for (const int k : {2047, 2048, 2049, 4096, 4100, 6001}) {
+        for (const int n : {1, 17, 64}) {
+          ++seed;
+          CAPTURE(rows);
+          CAPTURE(n);
+          CAPTURE(k);
+          CAPTURE(static_cast<int>(type));
+          RunRandomCase(rows, k, n, type, seed);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("VNNI fully connected at the accumulator extremes") {
   if (!VnniRunnable()) {
     MESSAGE(kSkipMessage);
