@@ -152,10 +152,14 @@ bool Gemm16c4VnniRunsAvx2(const Conv2DParams& p) {
          int64_t{p.kernel_h} * p.kernel_w * (p.in_c / p.groups) > kGemm16c4MaxInt4K;
 }
 
+bool Gemm16c4VnniPointwise(const Conv2DParams& p) {
+  return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+         p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
+}
+
 bool Gemm16c4VnniBiasesLowNibbles(const Conv2DParams& p) {
-  return p.weight_type == WeightType::kInt4 && !Gemm16c4VnniRunsAvx2(p) && p.kernel_h == 1 &&
-         p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
-         p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w &&
+  return p.weight_type == WeightType::kInt4 && !Gemm16c4VnniRunsAvx2(p) &&
+         Gemm16c4VnniPointwise(p) &&
          int64_t{p.batch} * p.out_h * p.out_w <= kGemm16c4MaxBiasedLowPixels;
 }
 

@@ -116,8 +116,12 @@ inline constexpr int64_t kGemm16c4MaxInt4K = 65536;
 // (pack/gemm_8c_avx2.h), which qs8_conv2d_6x16c4__avx512vnni runs on them.
 bool Gemm16c4VnniRunsAvx2(const Conv2DParams& p);
 
-// The most pixels (batch x out_h x out_w) of an int4 pointwise convolution (1x1,
-// stride 1, no padding; fully connected: rows) packed with biased low nibbles.
+// True for pointwise convolutions (1x1, stride 1, no padding; fully connected
+// layers are), whose pixels the kernel reads as rows of in_c bytes.
+bool Gemm16c4VnniPointwise(const Conv2DParams& p);
+
+// The most pixels (batch x out_h x out_w) of an int4 pointwise convolution
+// (fully connected: rows) packed with biased low nibbles.
 inline constexpr int kGemm16c4MaxBiasedLowPixels = 2;
 
 // True for int4 pointwise convolutions of at most kGemm16c4MaxBiasedLowPixels

@@ -1202,9 +1202,7 @@ void Conv2D(const Conv2DParams& p, const int8_t* input, const void* packed_weigh
   const int64_t window_read_end = (p.kernel_h - 1) * s.kernel_row_step +
                                   (p.kernel_w - 1) * s.kernel_column_step +
                                   int64_t{geo.segment_groups} * group_bytes;
-  const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-                         p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h &&
-                         p.out_w == p.in_w;
+  const bool pointwise = Gemm16c4VnniPointwise(p);
   if (RunsNarrow(p, pointwise, tile)) {
     switch (p.out_c) {
       case 1:
@@ -1244,7 +1242,7 @@ void Conv2D(const Conv2DParams& p, const int8_t* input, const void* packed_weigh
   }
   const bool int4 = p.weight_type == WeightType::kInt4;
   const bool clamp_acc = int4 || !pointwise || multiplier_reaches_one();
-  const TileSet& tiles = int4 && pointwise && Gemm16c4VnniBiasesLowNibbles(p)
+  const TileSet& tiles = Gemm16c4VnniBiasesLowNibbles(p)
                              ? kTiles<true, true, false, false, true, true>
                          : int4       ? (pointwise ? kTiles<true, true> : kTiles<true, false>)
                          : !pointwise ? kTiles<false, false>
