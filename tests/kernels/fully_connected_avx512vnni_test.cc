@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "kernels/conv_cases.h"
@@ -61,6 +62,28 @@ void RunRandomCase(int rows, int k, int n, WeightType type, uint64_t seed) {
   ExpectMatchesReference(p, d.in, d.weights->data(), d.bias, rng);
 }
 
+// RunRandomCase for int8 and then int4 weights over every rows x k x n, the seeds
+// counting up from first_seed + 1.
+void Sweep(std::initializer_list<int> rows_list, std::initializer_list<int> ks,
+           std::initializer_list<int> ns, uint64_t first_seed) {
+  uint64_t seed = first_seed;
+  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
+    for (const int rows : rows_list) {
+      for (const int k : ks) {
+        for (const int n : ns) {
+          ++seed;
+          CAPTURE(rows);
+          CAPTURE(n);
+          CAPTURE(k);
+          CAPTURE(static_cast<int>(type));
+          CAPTURE(seed);
+          RunRandomCase(rows, k, n, type, seed);
+        }
+      }
+    }
+  }
+}
+
 // (Function pointers are compared inside extra parentheses: doctest cannot print them.)
 TEST_CASE("SelectKernels: the VNNI fully connected at kAvx512Vnni only") {
   const FullyConnectedKernel reference = kernels::SelectKernels(Isa::kReference).fully_connected;
@@ -85,26 +108,9 @@ TEST_CASE("VNNI fully connected matches the reference over M x K x N remainders"
     MESSAGE(kSkipMessage);
     return;
   }
-  static constexpr int kRows[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 33};
-  static constexpr int kKs[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 64, 100, 257, 1000};
-  static constexpr int kNs[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
-                                12, 13, 14, 15, 16, 17, 31, 32, 33, 64, 100};
-  uint64_t seed = 0;
-  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
-    for (const int rows : kRows) {
-      for (const int k : kKs) {
-        for (const int n : kNs) {
-          ++seed;
-          CAPTURE(rows);
-          CAPTURE(n);
-          CAPTURE(k);
-          CAPTURE(static_cast<int>(type));
-          CAPTURE(seed);
-          RunRandomCase(rows, k, n, type, seed);
-        }
-      }
-    }
-  }
+  Sweep({1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 33},
+        {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 64, 100, 257, 1000},
+        {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 31, 32, 33, 64, 100}, 0);
 }
 
 // M = 1 and 2 with long K: int4 tiles of one or two rows (biased low nibbles) sum
@@ -115,21 +121,7 @@ TEST_CASE("VNNI fully connected of 1-2 rows over long K") {
     MESSAGE(kSkipMessage);
     return;
   }
-  uint64_t seed = 1000000;
-  for (const WeightType type : {WeightType::kInt8, WeightType::kInt4}) {
-    for (const int rows : {1, 2}) {
-      for (const int k : {2047, 2048, 2049, 4096, 4100, 6001}) {
-        for (const int n : {1, 17, 64}) {
-          ++seed;
-          CAPTURE(rows);
-          CAPTURE(n);
-          CAPTURE(k);
-          CAPTURE(static_cast<int>(type));
-          RunRandomCase(rows, k, n, type, seed);
-        }
-      }
-    }
-  }
+  Sweep({1, 2}, {2047, 2048, 2049, 4096, 4100, 6001}, {1, 17, 64}, 1000000);
 }
 
 TEST_CASE("VNNI fully connected at the accumulator extremes") {
